@@ -1,0 +1,262 @@
+"""The conditional GRU decoder of neural-storyteller and its beam search (spec §4).
+
+``h_0 = tanh(c W_state + b_state)`` from a 4800-d skip-thought vector; the first input is the zero vector;
+then ``h_t = GRU(Wemb[y_{t-1}], h_{t-1})``; with a deep output (``doutput``) ``logit = tanh(h W_hid + b_hid)
+W_logit + b_logit``, otherwise ``logit = h W_logit + b_logit``; ``p = softmax(logit)``.
+
+The beam search reproduces the original ``gen_sample`` (2015-11-03 fixed version) exactly, but steps all live
+hypotheses as one batch: costs are float32 ``score - log(p)``, UNK is forbidden with a 1e20 cost, the beam
+shrinks as hypotheses end with ``<eos>``, and hypotheses come back in the order they finished.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from .gru import KirosGRU, torch_to_theano
+from .legacy import ModelFileError, load_npz, load_pickle, py2_text
+
+__all__ = ["Decoder", "load_model", "save_model", "beam_search", "run_sampler", "sample"]
+
+UNK_COST = 1e20  # the original's way of forbidding UNK
+
+
+class Decoder(nn.Module):
+    """GRU language model conditioned on a vector through its initial state."""
+
+    def __init__(self, n_words: int, dim_word: int, dimctx: int, dim: int, doutput: bool = True) -> None:
+        super().__init__()
+        self.Wemb = nn.Embedding(n_words, dim_word)
+        self.ff_state = nn.Linear(dimctx, dim)
+        self.decoder = KirosGRU(dim_word, dim)
+        self.ff_hid = nn.Linear(dim, dim_word) if doutput else None
+        self.ff_logit = nn.Linear(dim_word if doutput else dim, n_words)
+        self.options: dict = {"n_words": n_words, "dim_word": dim_word, "dimctx": dimctx, "dim": dim,
+                              "doutput": doutput, "decoder": "gru"}
+        self.word_idict: dict[int, str] = {0: "<eos>", 1: "UNK"}
+
+    @property
+    def device(self) -> torch.device:
+        return self.Wemb.weight.device
+
+    def init_state(self, ctx: torch.Tensor) -> torch.Tensor:
+        """``f_init``: (B, dimctx) -> initial state (B, dim)."""
+        return torch.tanh(self.ff_state(ctx))
+
+    def embed(self, prev: torch.Tensor) -> torch.Tensor:
+        """Word embeddings of the previous words; id < 0 (the first step) gives the zero vector."""
+        emb = self.Wemb(prev.clamp(min=0))
+        return torch.where((prev < 0).unsqueeze(1), torch.zeros_like(emb), emb)
+
+    def logits(self, h: torch.Tensor) -> torch.Tensor:
+        if self.ff_hid is not None:
+            h = torch.tanh(self.ff_hid(h))
+        return self.ff_logit(h)
+
+    def step(self, prev: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``f_next``: previous word ids (B,) and states (B, dim) -> (probabilities (B, V), new states)."""
+        h = self.decoder.step(self.embed(prev), state)
+        return torch.softmax(self.logits(h), dim=-1), h
+
+    def forward(self, ctx: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced logits (B, T, V) for target words ``inputs`` (B, T) (used for training)."""
+        prev = torch.cat([torch.full_like(inputs[:, :1], -1), inputs[:, :-1]], 1)
+        x = self.embed(prev.reshape(-1)).view(*prev.shape, -1)
+        hs, _ = self.decoder(x, self.init_state(ctx).unsqueeze(0))
+        return self.logits(hs)
+
+    def __getitem__(self, key: str):  # old notebooks read dec['options'] / dec['word_idict']
+        return getattr(self, key)
+
+
+# ----------------------------------------------------------------------------------------------- loading
+def _load_word_idict(path: Path) -> dict[int, str]:
+    if path.suffix == ".json":
+        words = json.loads(path.read_text(encoding="utf-8"))
+        idict = {i: w for i, w in enumerate(words)} if isinstance(words, list) else {int(i): w for w, i in words.items()}
+    else:
+        # romance_dictionary.pkl holds two pickles (word -> index, then word -> count); only the first is read.
+        worddict = load_pickle(path, key="dictionary")
+        if not isinstance(worddict, dict):
+            raise ModelFileError(f"config key 'dictionary': {path} holds a {type(worddict).__name__}, expected a dict")
+        idict = {int(i): py2_text(w) for w, i in worddict.items()}
+    idict[0], idict[1] = "<eos>", "UNK"
+    return idict
+
+
+def load_model(
+    path_to_model: str | Path, path_to_dictionary: str | Path, device: str | torch.device = "cpu"
+) -> Decoder:
+    """Load the decoder from ``romance.npz`` (+ ``.npz.pkl``) or ``.safetensors`` (+ ``.json``) and its dictionary."""
+    path, key = Path(path_to_model), "decmodel"
+    if path.suffix == ".safetensors":
+        opts = json.loads(path.with_suffix(".json").read_text())
+        dec = Decoder(opts["n_words"], opts["dim_word"], opts["dimctx"], opts["dim"], opts.get("doutput", True))
+        try:
+            dec.load_state_dict(load_file(str(path)))
+        except RuntimeError as e:
+            raise ModelFileError(f"config key '{key}': {path} does not match its options: {e}") from None
+    else:
+        opts = dict(load_pickle(f"{path}.pkl", key=key))
+        opts.setdefault("doutput", True)  # the storyteller's own default (spec §4.1)
+        if opts.get("decoder", "gru") != "gru":
+            raise ModelFileError(f"config key '{key}': {path}.pkl has decoder={opts['decoder']!r}; only 'gru' exists.")
+        p = load_npz(path, key=key)
+        n, dw, dc, d, deep = opts["n_words"], opts["dim_word"], opts["dimctx"], opts["dim"], bool(opts["doutput"])
+        need = {"Wemb": (n, dw), "ff_state_W": (dc, d), "ff_state_b": (d,), "decoder_W": (dw, 2 * d),
+                "decoder_b": (2 * d,), "decoder_U": (d, 2 * d), "decoder_Wx": (dw, d), "decoder_Ux": (d, d),
+                "decoder_bx": (d,), "ff_logit_W": (dw if deep else d, n), "ff_logit_b": (n,)}
+        if deep:
+            need.update({"ff_hid_W": (d, dw), "ff_hid_b": (dw,)})
+        elif "ff_hid_W" in p:
+            raise ModelFileError(f"config key '{key}': {path} has ff_hid_W but its options say doutput=False.")
+        for name, shape in need.items():
+            if name not in p:
+                hint = " (options say doutput=True)" if name.startswith("ff_hid") else ""
+                raise ModelFileError(f"config key '{key}': {path} has no parameter '{name}'{hint}.")
+            if tuple(p[name].shape) != shape:
+                raise ModelFileError(
+                    f"config key '{key}': {path} parameter '{name}' has shape {tuple(p[name].shape)}, expected {shape}.")
+        dec = Decoder(n, dw, dc, d, deep)
+        t = {k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in p.items() if k in need}
+        state = {"Wemb.weight": t["Wemb"], "ff_state.weight": t["ff_state_W"].T, "ff_state.bias": t["ff_state_b"],
+                 "ff_logit.weight": t["ff_logit_W"].T, "ff_logit.bias": t["ff_logit_b"]}
+        if deep:
+            state.update({"ff_hid.weight": t["ff_hid_W"].T, "ff_hid.bias": t["ff_hid_b"]})
+        gru = KirosGRU.from_theano({k: p[f"decoder_{k}"] for k in ("W", "b", "U", "Wx", "Ux", "bx")})
+        state.update({f"decoder.{k}": v for k, v in gru.state_dict().items()})
+        dec.load_state_dict({k: v.contiguous() for k, v in state.items()})
+    dec.options = {**{k: v for k, v in opts.items() if isinstance(v, (str, int, float, bool, type(None)))}}
+    dec.word_idict = _load_word_idict(Path(path_to_dictionary))
+    return dec.eval().to(device)
+
+
+def save_model(dec: Decoder, path: str | Path, path_to_dictionary: str | Path | None = None) -> None:
+    """Write ``path`` (``.safetensors``) + ``.json`` options, and the vocabulary as a JSON list."""
+    from .store import atomic_write
+
+    path = Path(path)
+    with atomic_write(path) as tmp:
+        save_file({k: v.detach().cpu().contiguous() for k, v in dec.state_dict().items()}, str(tmp))
+    with atomic_write(path.with_suffix(".json")) as tmp:
+        tmp.write_text(json.dumps(dec.options, indent=1, sort_keys=True))
+    vocab_path = Path(path_to_dictionary) if path_to_dictionary else path.with_suffix(".dictionary.json")
+    n = max(dec.word_idict) + 1
+    with atomic_write(vocab_path) as tmp:
+        tmp.write_text(json.dumps([dec.word_idict.get(i, "UNK") for i in range(n)], ensure_ascii=False),
+                       encoding="utf-8")
+
+
+def to_theano(dec: Decoder) -> dict[str, np.ndarray]:
+    """Parameters in the original naming (as ``romance.npz`` stores them)."""
+    g = lambda m: m.detach().cpu().numpy()  # noqa: E731
+    out = {f"decoder_{k}": v for k, v in torch_to_theano(dec.decoder).items()}
+    out.update({"Wemb": g(dec.Wemb.weight), "ff_state_W": g(dec.ff_state.weight).T.copy(),
+                "ff_state_b": g(dec.ff_state.bias), "ff_logit_W": g(dec.ff_logit.weight).T.copy(),
+                "ff_logit_b": g(dec.ff_logit.bias)})
+    if dec.ff_hid is not None:
+        out.update({"ff_hid_W": g(dec.ff_hid.weight).T.copy(), "ff_hid_b": g(dec.ff_hid.bias)})
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ search
+def _ctx(dec: Decoder, c: np.ndarray | torch.Tensor) -> torch.Tensor:
+    ctx = torch.as_tensor(np.asarray(c, dtype=np.float32)).to(dec.device).reshape(1, -1)
+    if ctx.shape[1] != dec.options["dimctx"]:
+        raise ValueError(f"the decoder expects a {dec.options['dimctx']}-d vector, got {ctx.shape[1]} values")
+    return ctx
+
+
+@torch.no_grad()
+def beam_search(
+    dec: Decoder, c: np.ndarray | torch.Tensor, beam_width: int, maxlen: int = 1000, use_unk: bool = False
+) -> list[tuple[list[int], float]]:
+    """Every hypothesis the original ``gen_sample`` returns, as ``(token_ids, score)`` in its order.
+
+    Finished hypotheses end with 0 (``<eos>``); hypotheses still alive at ``maxlen`` come last, without it.
+    """
+    if beam_width < 1:
+        raise ValueError(f"beam width must be >= 1, got {beam_width}")
+    dev = dec.device
+    state = dec.init_state(_ctx(dec, c))                      # (L, dim)
+    prev = torch.full((1,), -1, dtype=torch.long, device=dev)  # -1: zero embedding at step 1
+    scores = torch.zeros(1, dtype=torch.float32, device=dev)   # (L,) running NLL sums
+    tokens = torch.zeros((1, 0), dtype=torch.long, device=dev)  # (L, t) words so far
+    finished: list[tuple[list[int], float]] = []
+    for _ in range(maxlen):
+        probs, new_state = dec.step(prev, state)
+        cand = scores[:, None] - torch.log(probs)              # float32, log of the softmax like the original
+        if not use_unk:
+            cand[:, 1] = UNK_COST
+        width = beam_width - len(finished)
+        flat = cand.reshape(-1)
+        best = torch.topk(flat, min(width, flat.numel()), largest=False, sorted=True).indices
+        V = cand.shape[1]
+        ti, wi = best // V, best % V                           # integer division (spec §8.2)
+        new_tokens = torch.cat([tokens[ti], wi[:, None]], 1)
+        new_scores = flat[best]
+        done = wi == 0
+        if bool(done.any()):
+            for toks, sc in zip(new_tokens[done].tolist(), new_scores[done].tolist()):
+                finished.append((toks, sc))
+        keep = ~done
+        tokens, scores, state, prev = new_tokens[keep], new_scores[keep], new_state[ti[keep]], wi[keep]
+        if tokens.shape[0] == 0 or len(finished) >= beam_width:
+            break
+    finished.extend(zip(tokens.tolist(), scores.tolist()))  # only when maxlen was hit
+    return finished
+
+
+@torch.no_grad()
+def sample(
+    dec: Decoder, c: np.ndarray | torch.Tensor, maxlen: int = 1000, argmax: bool = False,
+    use_unk: bool = False, generator: torch.Generator | None = None,
+) -> tuple[list[int], float]:
+    """The original's stochastic branch: draw (or take the argmax of) one word per step until ``<eos>``.
+
+    Its score sums the raw probabilities of the chosen words, not their logs (a quirk kept as is).
+    """
+    state = dec.init_state(_ctx(dec, c))
+    prev = torch.full((1,), -1, dtype=torch.long, device=dec.device)
+    words: list[int] = []
+    score = 0.0
+    for _ in range(maxlen):
+        probs, state = dec.step(prev, state)
+        p = probs[0].clone()
+        if not use_unk:
+            p[1] = 0.0
+        w = int(p.argmax()) if argmax else int(torch.multinomial(p.cpu(), 1, generator=generator))
+        words.append(w)
+        score += float(probs[0, w])
+        if w == 0:
+            break
+        prev = torch.tensor([w], device=dec.device)
+    return words, score
+
+
+def run_sampler(
+    dec: Decoder, c: np.ndarray | torch.Tensor, beam_width: int = 1, stochastic: bool = False,
+    use_unk: bool = False, maxlen: int = 1000, *, seed: int | None = None,
+) -> str:
+    """Generate text conditioned on ``c`` exactly as the storyteller's ``run_sampler``.
+
+    Beam search (``stochastic=False``): each hypothesis's words except its last one are joined by spaces (so
+    ``<eos>`` is dropped), an empty first hypothesis is removed, and the lowest-NLL text is returned.
+    """
+    if stochastic:
+        gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        words, _ = sample(dec, c, maxlen=maxlen, use_unk=use_unk, generator=gen)
+        return " ".join(dec.word_idict[w] for w in words[:-1])
+    hyps = beam_search(dec, c, beam_width, maxlen=maxlen, use_unk=use_unk)
+    texts = [" ".join(dec.word_idict[w] for w in toks[:-1]) for toks, _ in hyps]
+    scores = [s for _, s in hyps]
+    if texts and texts[0] == "":
+        texts, scores = texts[1:], scores[1:]
+    if not texts:
+        return ""
+    return texts[int(np.argmin(np.asarray(scores, dtype=np.float32)))]

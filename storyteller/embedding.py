@@ -1,0 +1,170 @@
+"""Visual-semantic embedding (Kiros, Salakhutdinov & Zemel, "Unifying Visual-Semantic Embeddings with
+Multimodal Neural Language Models", 2014): a GRU sentence encoder and a linear image encoder into one space.
+
+Reads the original ``coco_embedding.npz`` (+ ``.npz.pkl`` options, ``.npz.dictionary.pkl`` word -> index) or the
+converted form (``.safetensors`` + ``.json`` options + ``.dictionary.json``). Encoding follows spec §5.3,
+including the off-by-two rule: dictionary indices run 2..len+1 while ``n_words = len(dict)``, so the two rarest
+words map to UNK (1).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+from tqdm.auto import tqdm
+
+from .gru import KirosGRU, torch_to_theano
+from .legacy import ModelFileError, load_npz, load_pickle, py2_text
+
+__all__ = ["VSE", "load_model", "save_model", "encode_sentences", "encode_images", "tokenize_caption"]
+
+
+class VSE(nn.Module):
+    """Word embeddings + GRU for sentences, a linear map for image features; both L2-normalised."""
+
+    def __init__(self, n_words: int, dim_word: int, dim: int, dim_image: int) -> None:
+        super().__init__()
+        self.Wemb = nn.Embedding(n_words, dim_word)
+        self.encoder = KirosGRU(dim_word, dim)
+        self.ff_image = nn.Linear(dim_image, dim)
+        self.worddict: dict[str, int] = {}
+        self.options: dict = {"n_words": n_words, "dim_word": dim_word, "dim": dim, "dim_image": dim_image,
+                              "encoder": "gru"}
+
+    @property
+    def device(self) -> torch.device:
+        return self.Wemb.weight.device
+
+    def word_ids(self, caption: str) -> list[int]:
+        """Word ids as the original builds them: whitespace tokens, UNK (1) unless ``idx < n_words``, then 0."""
+        n = self.options["n_words"]
+        ids = []
+        for w in tokenize_caption(caption):
+            i = self.worddict.get(w)
+            ids.append(i if i is not None and i < n else 1)
+        ids.append(0)  # the <eos> row, read by the GRU too
+        return ids
+
+    def sentence_vectors(self, ids: list[list[int]]) -> torch.Tensor:
+        """Un-normalised final GRU states for id sequences (differentiable; used by training too)."""
+        lengths = torch.tensor([len(s) for s in ids])
+        x = torch.nn.utils.rnn.pad_sequence(
+            [torch.tensor(s, dtype=torch.long) for s in ids], batch_first=True).to(self.device)
+        packed = pack_padded_sequence(self.Wemb(x), lengths, batch_first=True, enforce_sorted=False)
+        _, h_n = self.encoder(packed)
+        return h_n[0]
+
+    def image_vectors(self, feats: torch.Tensor) -> torch.Tensor:
+        return self.ff_image(feats)
+
+
+def tokenize_caption(caption: str) -> list[str]:
+    """``caption.split()`` with Python-2 byte semantics: split on ASCII whitespace only.
+
+    (Python 3 ``str.split`` also splits on U+0085, U+00A0 and U+001C..U+001F; the original split bytes.)
+    """
+    if caption.isascii():
+        return caption.split()
+    return [t.decode("utf-8", "surrogateescape") for t in caption.encode("utf-8", "surrogateescape").split()]
+
+
+def _l2norm(x: torch.Tensor) -> torch.Tensor:
+    return x / torch.linalg.vector_norm(x, dim=1, keepdim=True)  # no epsilon, as the original
+
+
+# ----------------------------------------------------------------------------------------------- loading
+def load_model(path_to_model: str | Path, device: str | torch.device = "cpu") -> VSE:
+    """Load a VSE from ``coco_embedding.npz`` (+ ``.pkl``, ``.dictionary.pkl``) or ``.safetensors`` (+ json)."""
+    path = Path(path_to_model)
+    key = "vsemodel"
+    if path.suffix == ".safetensors":
+        opts = json.loads(path.with_suffix(".json").read_text())
+        worddict = json.loads(path.with_suffix(".dictionary.json").read_text(encoding="utf-8"))
+        model = VSE(opts["n_words"], opts["dim_word"], opts["dim"], opts["dim_image"])
+        try:
+            model.load_state_dict(load_file(str(path)))
+        except RuntimeError as e:
+            raise ModelFileError(f"config key '{key}': {path} does not match its options: {e}") from None
+    else:
+        opts = dict(load_pickle(f"{path}.pkl", key=key))
+        if opts.get("encoder", "gru") != "gru":
+            raise ModelFileError(f"config key '{key}': {path}.pkl has encoder={opts['encoder']!r}; only 'gru' is supported.")
+        raw = load_pickle(f"{path}.dictionary.pkl", key=key)
+        worddict = {py2_text(w): int(i) for w, i in raw.items()}
+        p = load_npz(path, key=key)
+        need = {"Wemb": (opts["n_words"], opts["dim_word"]), "ff_image_W": (opts["dim_image"], opts["dim"]),
+                "ff_image_b": (opts["dim"],), "encoder_U": (opts["dim"], 2 * opts["dim"])}
+        for name, shape in need.items():
+            if name not in p:
+                raise ModelFileError(f"config key '{key}': {path} has no parameter '{name}' (is it a VSE model?)")
+            if tuple(p[name].shape) != shape:
+                raise ModelFileError(
+                    f"config key '{key}': {path} parameter '{name}' has shape {tuple(p[name].shape)}, expected {shape}.")
+        model = VSE(opts["n_words"], opts["dim_word"], opts["dim"], opts["dim_image"])
+        gru = {k: p[f"encoder_{k}"] for k in ("W", "b", "U", "Wx", "Ux", "bx")}
+        with torch.no_grad():
+            model.Wemb.weight.copy_(torch.from_numpy(p["Wemb"]))
+            model.encoder.load_state_dict(KirosGRU.from_theano(gru).state_dict())
+            model.ff_image.weight.copy_(torch.from_numpy(p["ff_image_W"].T))
+            model.ff_image.bias.copy_(torch.from_numpy(p["ff_image_b"]))
+    model.worddict = worddict
+    model.options = {**model.options, **{k: v for k, v in opts.items()
+                                         if isinstance(v, (str, int, float, bool, type(None)))}}
+    return model.eval().to(device)
+
+
+def save_model(model: VSE, path: str | Path) -> None:
+    """Write ``path`` (``.safetensors``) with ``.json`` options and ``.dictionary.json`` beside it."""
+    from .store import atomic_write
+
+    path = Path(path)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    with atomic_write(path) as tmp:
+        save_file(state, str(tmp))
+    with atomic_write(path.with_suffix(".json")) as tmp:
+        tmp.write_text(json.dumps(model.options, indent=1, sort_keys=True))
+    with atomic_write(path.with_suffix(".dictionary.json")) as tmp:
+        tmp.write_text(json.dumps(model.worddict, ensure_ascii=False), encoding="utf-8")
+
+
+def to_theano(model: VSE) -> dict[str, np.ndarray]:
+    """Parameters in the original naming (``Wemb``, ``encoder_*``, ``ff_image_W``, ``ff_image_b``)."""
+    out = {f"encoder_{k}": v for k, v in torch_to_theano(model.encoder).items()}
+    out["Wemb"] = model.Wemb.weight.detach().cpu().numpy()
+    out["ff_image_W"] = model.ff_image.weight.detach().cpu().numpy().T.copy()
+    out["ff_image_b"] = model.ff_image.bias.detach().cpu().numpy()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- encoding
+@torch.no_grad()
+def encode_sentences(
+    model: VSE, X: Sequence[str], verbose: bool = False, batch_size: int = 128
+) -> np.ndarray:
+    """Encode captions into the joint space: float32 (N, dim), unit rows."""
+    if isinstance(X, str):
+        raise TypeError("encode_sentences() takes a list of sentences, not a single string")
+    ids = [model.word_ids(c) for c in X]
+    out = np.empty((len(ids), model.options["dim"]), dtype=np.float32)
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths together: little padding
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    for idx in tqdm(batches, disable=not verbose, desc="embedding captions", unit="batch"):
+        out[idx] = _l2norm(model.sentence_vectors([ids[i] for i in idx])).cpu().numpy()
+    return out
+
+
+@torch.no_grad()
+def encode_images(model: VSE, IM: np.ndarray) -> np.ndarray:
+    """Encode image features (N, dim_image) — already L2-normalised CNN outputs — into the joint space."""
+    feats = torch.as_tensor(np.asarray(IM, dtype=np.float32)).to(model.device)
+    if feats.ndim != 2 or feats.shape[1] != model.options["dim_image"]:
+        raise ValueError(
+            f"encode_images expects features of shape (N, {model.options['dim_image']}), got {tuple(feats.shape)}; "
+            "is the CNN in config.yaml the one this VSE was trained with?")
+    return _l2norm(model.image_vectors(feats)).cpu().numpy()

@@ -1,0 +1,226 @@
+"""The storyteller pipeline (Kiros 2015): image -> nearest captions -> skip-thoughts -> style shift -> story.
+
+``load_all`` builds the dict ``z`` of the original (``stv``, ``dec``, ``vse``, ``net``, ``cap``, ``cvec``,
+``bneg``, ``bpos``); ``story`` prints exactly what the original prints and returns the story text.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+
+from . import decoder, embedding, skipthoughts, style
+from .gru import no_tf32
+from .legacy import ModelFileError
+from .store import atomic_write, sha256_bytes, sha256_file
+
+__all__ = ["load_all", "story", "load_config", "read_captions", "retrieve", "DEFAULT_BUNDLE", "PATH_KEYS"]
+
+DEFAULT_BUNDLE = Path(__file__).resolve().parent / "bundle"
+# The original config.py keys; a key whose value is empty is not loaded.
+PATH_KEYS = ("skmodels", "sktables", "decmodel", "dictionary", "vsemodel", "vgg", "captions", "negbias", "posbias")
+
+
+# ------------------------------------------------------------------------------------------------ config
+def load_config(config: str | Path | Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Resolve ``config`` (None = the default bundle, a folder holding ``config.yaml``, a YAML file, or a dict)
+    into a dict whose path values are absolute (relative paths are taken from the YAML file's folder)."""
+    if config is None:
+        config = DEFAULT_BUNDLE
+    if isinstance(config, Mapping):
+        cfg, base = dict(config), Path.cwd()
+    else:
+        path = Path(config)
+        if path.is_dir():
+            path = path / "config.yaml"
+        if not path.is_file():
+            hint = (" The default model bundle is missing from this installation; reinstall the package."
+                    if Path(config) == DEFAULT_BUNDLE else "")
+            raise ModelFileError(f"config file {path} not found.{hint}")
+        try:
+            cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise ModelFileError(f"{path} is not valid YAML: {e}") from None
+        if not isinstance(cfg, dict):
+            raise ModelFileError(f"{path} must hold a mapping of config keys, not {type(cfg).__name__}")
+        base = path.parent
+    unknown = set(cfg) - set(PATH_KEYS) - {"cnn", "cache", "styles", "name"}
+    if unknown:
+        raise ModelFileError(f"unknown config key(s) {sorted(unknown)}; known keys: {', '.join(PATH_KEYS)}, cnn, cache, styles")
+    for key in PATH_KEYS:
+        value = cfg.get(key) or ""
+        cfg[key] = str((base / os.path.expanduser(str(value))).resolve()) if value else ""
+    if isinstance(cfg.get("styles"), Mapping):
+        cfg["styles"] = {k: str((base / v).resolve()) for k, v in cfg["styles"].items()}
+    cfg.setdefault("cnn", "vgg19")
+    return cfg
+
+
+def read_captions(path: str | Path) -> list[str]:
+    """Read the caption pool as text, one caption per line.
+
+    The original read bytes and ``strip()``ped them (ASCII whitespace only); doing the same before decoding
+    keeps its exact captions while giving ``str`` (the Python-3 ``b'...'`` bug of neural-storyteller#37).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"config key 'captions': {path}: file not found. Check the path in config.yaml.")
+    caps = []
+    for line in path.read_bytes().split(b"\n"):
+        raw = line.strip()
+        try:
+            caps.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            caps.append(raw.decode("latin-1"))
+    if caps and caps[-1] == "" and path.read_bytes().endswith(b"\n"):
+        caps.pop()  # iterating a file yields no line after the final newline
+    return caps
+
+
+def _cache_dirs(cfg: Mapping[str, Any]) -> list[Path]:
+    dirs = []
+    if cfg.get("captions"):
+        dirs.append(Path(cfg["captions"]).parent / "cache")  # shipped with a bundle
+    dirs.append(Path(cfg.get("cache") or os.environ.get("STORYTELLER_CACHE")
+                     or Path.home() / ".cache" / "storyteller"))
+    return dirs
+
+
+def caption_vectors(vse: embedding.VSE, captions: list[str], cfg: Mapping[str, Any], verbose: bool = True) -> np.ndarray:
+    """VSE embeddings of the caption pool, cached on disk under a key made of the captions' and the VSE's
+    hashes (so a changed file never reuses a stale cache)."""
+    vse_path = Path(cfg["vsemodel"])
+    vse_files = [vse_path] + [Path(str(vse_path) + s) for s in (".pkl", ".dictionary.pkl")] + \
+        [vse_path.with_suffix(s) for s in (".json", ".dictionary.json")]
+    h = sha256_bytes("\n".join(captions).encode("utf-8", "surrogateescape"))
+    for f in vse_files:
+        if f.is_file():
+            h += sha256_file(f)
+    name = f"cvec-{sha256_bytes(h.encode())[:20]}.npy"
+    dirs = _cache_dirs(cfg)
+    for d in dirs:
+        if (d / name).is_file():
+            cvec = np.load(d / name, mmap_mode="r")
+            if cvec.shape == (len(captions), vse.options["dim"]):
+                return np.asarray(cvec)
+    cvec = embedding.encode_sentences(vse, captions, verbose=verbose and len(captions) > 5000)
+    try:
+        with atomic_write(dirs[-1] / name) as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, cvec)
+    except OSError:
+        pass  # a read-only home still works, just without the cache
+    return cvec
+
+
+# ------------------------------------------------------------------------------------------------ loading
+def load_all(config: str | Path | Mapping[str, Any] | None = None, device: str | torch.device = "cpu",
+             verbose: bool = True) -> dict[str, Any]:
+    """Load every part named in ``config`` and return ``z`` with the original's keys.
+
+    ``config``: None for the default bundle, a folder with ``config.yaml``, a YAML path, or a dict with the
+    original keys (``skmodels``, ``sktables``, ``decmodel``, ``dictionary``, ``vsemodel``, ``vgg``, ``captions``,
+    ``negbias``, ``posbias``) plus ``cnn`` (``vgg19`` or ``efficientnet-lite0``). Empty paths are not loaded.
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError("device 'cuda' was asked for but no CUDA GPU is available; use --device cpu")
+        no_tf32()
+    cfg = load_config(config)
+    say = print if verbose else (lambda *a, **k: None)
+    z: dict[str, Any] = {"config": cfg}
+    say(cfg["decmodel"])
+    say("Loading skip-thoughts...")
+    z["stv"] = skipthoughts.load_model(cfg["skmodels"], cfg["sktables"], device) if cfg["skmodels"] else None
+    say("Loading decoder...")
+    z["dec"] = decoder.load_model(cfg["decmodel"], cfg["dictionary"], device) if cfg["decmodel"] else None
+    say("Loading image-sentence embedding...")
+    z["vse"] = embedding.load_model(cfg["vsemodel"], device) if cfg["vsemodel"] else None
+    say("Loading and initializing ConvNet...")
+    z["net"] = None
+    if cfg["vgg"] or cfg["cnn"] != "vgg19":
+        from . import vision
+
+        z["net"] = vision.build_cnn(cfg["cnn"], cfg["vgg"] or None, device)
+    say("Loading captions...")
+    z["cap"] = read_captions(cfg["captions"]) if cfg["captions"] else []
+    say("Embedding captions...")
+    z["cvec"] = caption_vectors(z["vse"], z["cap"], cfg, verbose) if z["vse"] is not None and z["cap"] else None
+    say("Loading biases...")
+    dim = z["stv"].dim if z["stv"] is not None else None
+    z["bneg"] = style.load_style(cfg["negbias"], dim, "negbias") if cfg["negbias"] else None
+    z["bpos"] = style.load_style(cfg["posbias"], dim, "posbias") if cfg["posbias"] else None
+    z["styles"] = dict(cfg.get("styles") or {})
+    _check_parts(z)
+    return z
+
+
+def _check_parts(z: Mapping[str, Any]) -> None:
+    """Cross-check the sizes of the loaded parts, naming the config keys that disagree."""
+    stv, dec, vse, net = z["stv"], z["dec"], z["vse"], z["net"]
+    if stv is not None and dec is not None and stv.dim != dec.options["dimctx"]:
+        raise ModelFileError(f"config keys 'skmodels' and 'decmodel' disagree: skip-thought vectors are {stv.dim}-d "
+                             f"but the decoder expects dimctx={dec.options['dimctx']}.")
+    if vse is not None and net is not None and net.dim != vse.options["dim_image"]:
+        raise ModelFileError(f"config keys 'vgg'/'cnn' and 'vsemodel' disagree: the CNN gives {net.dim}-d features "
+                             f"but the VSE expects dim_image={vse.options['dim_image']}.")
+
+
+# ------------------------------------------------------------------------------------------------- story
+def retrieve(z: Mapping[str, Any], feats: np.ndarray, k: int) -> list[int]:
+    """Indices of the ``k`` captions nearest to image features (descending cosine, the original's order)."""
+    feats = np.asarray(feats, dtype=np.float32).reshape(-1)
+    feats = feats / np.linalg.norm(feats)
+    emb = embedding.encode_images(z["vse"], feats[None, :])
+    scores = np.dot(emb, z["cvec"].T).flatten()
+    return np.argsort(scores)[::-1][:k].tolist()
+
+
+def _features(z: Mapping[str, Any], image: Any) -> np.ndarray:
+    if isinstance(image, (np.ndarray, torch.Tensor)) and np.ndim(image) == 1:
+        return np.asarray(image, dtype=np.float32)
+    if z.get("net") is None:
+        raise ValueError("no CNN is loaded (config key 'vgg' is empty); pass image features as a 1-D array, "
+                         "or set 'vgg' (or 'cnn') in config.yaml")
+    return z["net"](image)
+
+
+def story(z: Mapping[str, Any], image: Any, k: int = 100, bw: int = 50, lyric: bool = False) -> str:
+    """Generate a story for ``image`` (a path, a PIL image, or a 1-D array of CNN features).
+
+    Prints ``NEAREST-CAPTIONS:``, the five nearest captions, a blank line, ``OUTPUT:`` and the passage (or, with
+    ``lyric=True``, one line per comma-separated piece), exactly as the original; returns the printed story.
+    """
+    if k < 1 or bw < 1:
+        raise ValueError(f"k and bw must be >= 1 (got k={k}, bw={bw})")
+    for key in ("stv", "dec", "vse", "cvec", "bneg", "bpos"):
+        if z.get(key) is None:
+            raise ValueError(f"z['{key}'] is not loaded; load_all() needs every part except 'vgg' to tell stories")
+    feats = _features(z, image)
+    sentences = [z["cap"][a] for a in retrieve(z, feats, k)]
+    print("NEAREST-CAPTIONS: ")
+    for s in sentences[:5]:
+        print(s)
+    print("")
+    # Captions reached encode() as Python-2 byte strings: non-ASCII tokens were UNK (spec §3.3).
+    svecs = skipthoughts.encode(z["stv"], sentences, verbose=False, nonascii_unk=True)
+    shift = style.shift(svecs, z["bneg"], z["bpos"])
+    passage = decoder.run_sampler(z["dec"], shift, beam_width=bw)
+    print("OUTPUT: ")
+    if not lyric:
+        print(passage)
+        return passage
+    lines = []
+    for piece in passage.split(","):
+        if not piece:
+            continue  # the original raised IndexError here; skipping the empty piece is the sensible reading
+        lines.append(piece[1:] if piece[0] == " " else piece)
+        print(lines[-1])
+    return "\n".join(lines)

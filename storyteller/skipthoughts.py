@@ -1,0 +1,270 @@
+"""Skip-thought vectors (Kiros et al., "Skip-Thought Vectors", NIPS 2015): uni-skip, bi-skip, combine-skip.
+
+Reads the original files (``uni_skip.npz(.pkl)``, ``bi_skip.npz(.pkl)``, ``utable.npy``, ``btable.npy``,
+``dictionary.txt``) or their converted form (``*.safetensors`` + ``*.json``, float32 ``utable.npy``/
+``btable.npy`` matrices that are memory-mapped, so only the rows that are used get paged in).
+
+``encode`` follows the original exactly (spec §3): Punkt + ``word_tokenize``, case-sensitive lookup with
+``UNK`` fallback, optional ``<eos>``, uni GRU over the uni table, forward+backward GRU over the bi table,
+each half L2-normalised (no epsilon), concatenated (4800-d for the original models).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch.nn.utils.rnn import pack_padded_sequence
+from tqdm.auto import tqdm
+
+from .gru import KirosGRU, torch_to_theano
+from .legacy import ModelFileError, load_npz, load_object_table, load_pickle, read_npy_header
+from .tokenize import preprocess
+
+__all__ = ["SkipThoughts", "load_model", "load_tables", "preprocess", "encode", "save_model"]
+
+
+@dataclass
+class SkipThoughts:
+    """A loaded skip-thoughts model: the two encoders, the two word tables and the word -> row map."""
+
+    uni: KirosGRU
+    bi: KirosGRU
+    utable: np.ndarray  # (n_words, dim_word) float32, possibly a read-only memory map
+    btable: np.ndarray
+    word_rows: dict[str, int]  # dictionary.txt word -> table row (the last duplicate wins, as OrderedDict did)
+    words: list[str] = field(default_factory=list)  # dictionary.txt lines as stripped, in row order
+    uoptions: dict = field(default_factory=dict)
+    boptions: dict = field(default_factory=dict)
+
+    @property
+    def device(self) -> torch.device:
+        return self.uni.weight_ih_l0.device
+
+    @property
+    def dim(self) -> int:
+        """Size of a combine-skip vector."""
+        return self.uni.hidden_size + 2 * self.bi.hidden_size
+
+    def to(self, device: str | torch.device) -> "SkipThoughts":
+        self.uni.to(device)
+        self.bi.to(device)
+        return self
+
+    # dict-style access keeps old notebooks (model['utable'], model['uoptions']) working.
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+
+# ----------------------------------------------------------------------------------------------- loading
+def _gru_params(params: dict[str, np.ndarray], prefix: str, src: Path, key: str) -> dict[str, np.ndarray]:
+    out = {}
+    for name in ("W", "b", "U", "Wx", "Ux", "bx"):
+        full = f"{prefix}_{name}"
+        if full not in params:
+            raise ModelFileError(f"config key '{key}': {src} has no parameter '{full}' (is it a skip-thoughts model?)")
+        out[name] = params[full]
+    return out
+
+
+def _check_gru(p: dict[str, np.ndarray], dim_word: int, dim: int, src: Path, key: str, prefix: str) -> None:
+    want = {"W": (dim_word, 2 * dim), "b": (2 * dim,), "U": (dim, 2 * dim),
+            "Wx": (dim_word, dim), "Ux": (dim, dim), "bx": (dim,)}
+    for name, shape in want.items():
+        if tuple(p[name].shape) != shape:
+            raise ModelFileError(
+                f"config key '{key}': {src} parameter '{prefix}_{name}' has shape {tuple(p[name].shape)}, "
+                f"expected {shape} from its options (dim_word={dim_word}, dim={dim})."
+            )
+
+
+def _load_encoder(base: Path, key: str, bidirectional: bool) -> tuple[KirosGRU, dict]:
+    """Load ``base`` (``.../uni_skip`` or ``.../bi_skip``) from safetensors+json or npz+pkl."""
+    native = base.with_suffix(".safetensors")
+    if native.is_file():
+        opts = json.loads(base.with_suffix(".json").read_text())
+        gru = KirosGRU(opts["dim_word"], opts["dim"], bidirectional=bidirectional)
+        try:
+            gru.load_state_dict(load_file(str(native)))
+        except RuntimeError as e:
+            raise ModelFileError(f"config key '{key}': {native} does not match its options: {e}") from None
+        return gru, opts
+    npz = base.with_suffix(".npz")
+    opts = dict(load_pickle(str(npz) + ".pkl", key=key))
+    if opts.get("encoder", "gru") != "gru":
+        raise ModelFileError(f"config key '{key}': {npz}.pkl has encoder={opts['encoder']!r}; only 'gru' exists.")
+    params = load_npz(npz, key=key)
+    fwd = _gru_params(params, "encoder", npz, key)
+    _check_gru(fwd, opts["dim_word"], opts["dim"], npz, key, "encoder")
+    bwd = None
+    if bidirectional:
+        bwd = _gru_params(params, "encoder_r", npz, key)
+        _check_gru(bwd, opts["dim_word"], opts["dim"], npz, key, "encoder_r")
+    return KirosGRU.from_theano(fwd, bwd), opts
+
+
+def _read_table(path: Path, key: str) -> np.ndarray:
+    """A word table: a float32 matrix (converted; memory-mapped) or the original pickled object array."""
+    if not path.is_file():
+        raise ModelFileError(f"config key '{key}': {path}: file not found. Check the path in config.yaml.")
+    with open(path, "rb") as f:
+        try:
+            shape, _, dtype = read_npy_header(f)
+        except Exception as e:
+            raise ModelFileError(f"config key '{key}': {path} is not a .npy file ({e}).") from None
+    if dtype.hasobject:
+        return load_object_table(path, key=key)
+    if dtype != np.float32 or len(shape) != 2:
+        raise ModelFileError(f"config key '{key}': {path} holds {dtype}{shape}; expected a float32 (words, dim) matrix.")
+    return np.load(path, mmap_mode="r")
+
+
+def load_tables(path_to_tables: str | Path, key: str = "sktables") -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Load ``utable.npy``, ``btable.npy`` and ``dictionary.txt`` from a folder."""
+    d = Path(path_to_tables)
+    utable = _read_table(d / "utable.npy", key)
+    btable = _read_table(d / "btable.npy", key)
+    dict_path = d / "dictionary.txt"
+    if not dict_path.is_file():
+        raise ModelFileError(f"config key '{key}': {dict_path}: file not found.")
+    # Each line decoded as UTF-8 then str.strip()ped (all Unicode whitespace), as the original does.
+    words = [line.strip() for line in dict_path.read_bytes().decode("utf-8").split("\n")]
+    if words and words[-1] == "":
+        words.pop()
+    if len(words) != len(utable) or len(words) != len(btable):
+        raise ModelFileError(
+            f"config key '{key}': {dict_path} has {len(words)} words but utable/btable have "
+            f"{len(utable)}/{len(btable)} rows; the three files must come from the same release."
+        )
+    return utable, btable, words
+
+
+def load_model(
+    path_to_models: str | Path, path_to_tables: str | Path, device: str | torch.device = "cpu"
+) -> SkipThoughts:
+    """Load the uni-skip and bi-skip encoders and their word tables (original or converted files)."""
+    models = Path(path_to_models)
+    uni, uopts = _load_encoder(models / "uni_skip", "skmodels", bidirectional=False)
+    bi, bopts = _load_encoder(models / "bi_skip", "skmodels", bidirectional=True)
+    utable, btable, words = load_tables(path_to_tables)
+    for name, table, gru in (("utable", utable, uni), ("btable", btable, bi)):
+        if table.shape[1] != gru.input_size:
+            raise ModelFileError(
+                f"config key 'sktables': {name}.npy rows are {table.shape[1]}-d but the encoder expects "
+                f"dim_word={gru.input_size}."
+            )
+    word_rows = {w: i for i, w in enumerate(words)}  # later duplicates overwrite earlier ones
+    for needed in ("UNK", "<eos>"):
+        if needed not in word_rows:
+            raise ModelFileError(
+                f"config key 'sktables': {Path(path_to_tables) / 'dictionary.txt'} has no '{needed}' entry; "
+                "the file is corrupt or truncated (skip-thoughts#85). Re-download it."
+            )
+    model = SkipThoughts(uni.eval(), bi.eval(), utable, btable, word_rows, words, uopts, bopts)
+    return model.to(device)
+
+
+def save_model(model: SkipThoughts, path_to_models: str | Path, path_to_tables: str | Path) -> None:
+    """Write the converted format: ``uni_skip``/``bi_skip`` ``.safetensors`` + ``.json``, float32 tables."""
+    from .store import atomic_write
+
+    models, tables = Path(path_to_models), Path(path_to_tables)
+    models.mkdir(parents=True, exist_ok=True)
+    tables.mkdir(parents=True, exist_ok=True)
+    for name, gru, opts in (("uni_skip", model.uni, model.uoptions), ("bi_skip", model.bi, model.boptions)):
+        opts = {**_json_safe(opts), "dim_word": gru.input_size, "dim": gru.hidden_size, "encoder": "gru"}
+        state = {k: v.detach().cpu().contiguous() for k, v in gru.state_dict().items()}
+        with atomic_write(models / f"{name}.safetensors") as tmp:
+            save_file(state, str(tmp))
+        with atomic_write(models / f"{name}.json") as tmp:
+            tmp.write_text(json.dumps(opts, indent=1, sort_keys=True))
+    for name, table in (("utable", model.utable), ("btable", model.btable)):
+        with atomic_write(tables / f"{name}.npy") as tmp:
+            np.save(tmp, np.ascontiguousarray(table, dtype=np.float32))
+    with atomic_write(tables / "dictionary.txt") as tmp:
+        tmp.write_text("".join(w + "\n" for w in model.words), encoding="utf-8")
+
+
+def _json_safe(opts: dict) -> dict:
+    return {k: v for k, v in opts.items() if isinstance(v, (str, int, float, bool, type(None)))}
+
+
+# ---------------------------------------------------------------------------------------------- encoding
+def _token_rows(model: SkipThoughts, tokens: list[str], use_eos: bool, nonascii_unk: bool) -> list[int]:
+    unk = model.word_rows["UNK"]
+    rows = []
+    for w in tokens:
+        if nonascii_unk and not w.isascii():
+            rows.append(unk)  # Python-2 byte strings never matched the unicode keys (spec §3.3)
+        else:
+            rows.append(model.word_rows.get(w, unk))
+    if use_eos:
+        rows.append(model.word_rows["<eos>"])
+    return rows
+
+
+@torch.no_grad()
+def _run(gru: KirosGRU, table: np.ndarray, rows: list[list[int]], device: torch.device) -> torch.Tensor:
+    """Final GRU state(s) for a batch of row-id sequences; (B, d) or (B, 2d) for bidirectional."""
+    lengths = torch.tensor([len(r) for r in rows])
+    flat = np.concatenate([np.asarray(r, dtype=np.int64) for r in rows])
+    uniq, inv = np.unique(flat, return_inverse=True)  # gather each needed row once from the (mapped) table
+    vecs = torch.from_numpy(np.ascontiguousarray(table[uniq], dtype=np.float32)).to(device)
+    x = vecs[torch.from_numpy(inv).to(device)]
+    seqs = torch.nn.utils.rnn.pad_sequence(list(torch.split(x, lengths.tolist())), batch_first=True)
+    packed = pack_padded_sequence(seqs, lengths, batch_first=True, enforce_sorted=False)
+    _, h_n = gru(packed)
+    return torch.cat(list(h_n), dim=1)  # h_n is (directions, B, d)
+
+
+def encode(
+    model: SkipThoughts,
+    X: Sequence[str],
+    use_norm: bool = True,
+    use_eos: bool = False,
+    batch_size: int = 128,
+    verbose: bool = False,
+    *,
+    nonascii_unk: bool = False,
+    preprocessed: bool = False,
+) -> np.ndarray:
+    """Encode sentences into combine-skip vectors: ``[uni-skip ; bi-skip]``, float32 (N, dim).
+
+    Arguments are the original's. ``nonascii_unk=True`` reproduces the original pipeline, where captions were
+    Python-2 byte strings and so any token with a non-ASCII character fell back to ``UNK``.
+    ``preprocessed=True`` skips tokenising (``X`` already holds space-separated tokens).
+    """
+    if isinstance(X, str):
+        raise TypeError("encode() takes a list of sentences, not a single string; wrap it in a list")
+    texts = list(X) if preprocessed else preprocess(list(X))
+    seqs = [_token_rows(model, t.split(), use_eos, nonascii_unk) for t in texts]
+    empty = [i for i, s in enumerate(seqs) if not s]
+    if empty:
+        raise ValueError(f"cannot encode an empty sentence (index {empty[0]}); skip-thoughts needs at least one token")
+    device = model.device
+    uni_d, bi_d = model.uni.hidden_size, 2 * model.bi.hidden_size
+    out = np.empty((len(seqs), uni_d + bi_d), dtype=np.float32)
+    # Batch sentences of similar length together (like the original) so little padding is computed.
+    order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    for idx in tqdm(batches, disable=not verbose, desc="skip-thoughts", unit="batch"):
+        rows = [seqs[i] for i in idx]
+        uf = _run(model.uni, model.utable, rows, device)
+        bf = _run(model.bi, model.btable, rows, device)
+        if use_norm:
+            uf = uf / torch.linalg.vector_norm(uf, dim=1, keepdim=True)
+            bf = bf / torch.linalg.vector_norm(bf, dim=1, keepdim=True)
+        out[idx] = torch.cat([uf, bf], 1).cpu().numpy()
+    return out
+
+
+def to_theano(model: SkipThoughts) -> dict[str, dict[str, np.ndarray]]:
+    """The encoders' parameters back in the original Theano naming (for inspection or export)."""
+    uni = {f"encoder_{k}": v for k, v in torch_to_theano(model.uni).items()}
+    bi = {f"encoder_{k}": v for k, v in torch_to_theano(model.bi).items()}
+    bi.update({f"encoder_r_{k}": v for k, v in torch_to_theano(model.bi, "_reverse").items()})
+    return {"uni_skip": uni, "bi_skip": bi}
