@@ -136,13 +136,18 @@ def load_model(
     return dec.eval().to(device)
 
 
-def save_model(dec: Decoder, path: str | Path, path_to_dictionary: str | Path | None = None) -> None:
-    """Write ``path`` (``.safetensors``) + ``.json`` options, and the vocabulary as a JSON list."""
+def save_model(dec: Decoder, path: str | Path, path_to_dictionary: str | Path | None = None,
+               half: bool = False) -> None:
+    """Write ``path`` (``.safetensors``) + ``.json`` options, and the vocabulary as a JSON list.
+
+    ``half=True`` stores the weights as float16 (computation stays float32 after loading).
+    """
     from .store import atomic_write
 
     path = Path(path)
+    dtype = torch.float16 if half else torch.float32
     with atomic_write(path) as tmp:
-        save_file({k: v.detach().cpu().contiguous() for k, v in dec.state_dict().items()}, str(tmp))
+        save_file({k: v.detach().cpu().to(dtype).contiguous() for k, v in dec.state_dict().items()}, str(tmp))
     with atomic_write(path.with_suffix(".json")) as tmp:
         tmp.write_text(json.dumps(dec.options, indent=1, sort_keys=True))
     vocab_path = Path(path_to_dictionary) if path_to_dictionary else path.with_suffix(".dictionary.json")

@@ -119,12 +119,16 @@ def load_model(path_to_model: str | Path, device: str | torch.device = "cpu") ->
     return model.eval().to(device)
 
 
-def save_model(model: VSE, path: str | Path) -> None:
-    """Write ``path`` (``.safetensors``) with ``.json`` options and ``.dictionary.json`` beside it."""
+def save_model(model: VSE, path: str | Path, half: bool = False) -> None:
+    """Write ``path`` (``.safetensors``) with ``.json`` options and ``.dictionary.json`` beside it.
+
+    ``half=True`` stores the weights as float16 (computation stays float32 after loading).
+    """
     from .store import atomic_write
 
     path = Path(path)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    dtype = torch.float16 if half else torch.float32
+    state = {k: v.detach().cpu().to(dtype).contiguous() for k, v in model.state_dict().items()}
     with atomic_write(path) as tmp:
         save_file(state, str(tmp))
     with atomic_write(path.with_suffix(".json")) as tmp:

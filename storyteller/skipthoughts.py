@@ -118,7 +118,7 @@ def _read_table(path: Path, key: str) -> np.ndarray:
             raise ModelFileError(f"config key '{key}': {path} is not a .npy file ({e}).") from None
     if dtype.hasobject:
         return load_object_table(path, key=key)
-    if dtype != np.float32 or len(shape) != 2:
+    if dtype not in (np.float32, np.float16) or len(shape) != 2:
         raise ModelFileError(f"config key '{key}': {path} holds {dtype}{shape}; expected a float32 (words, dim) matrix.")
     return np.load(path, mmap_mode="r")
 
@@ -168,8 +168,11 @@ def load_model(
     return model.to(device)
 
 
-def save_model(model: SkipThoughts, path_to_models: str | Path, path_to_tables: str | Path) -> None:
-    """Write the converted format: ``uni_skip``/``bi_skip`` ``.safetensors`` + ``.json``, float32 tables."""
+def save_model(model: SkipThoughts, path_to_models: str | Path, path_to_tables: str | Path, half: bool = False) -> None:
+    """Write the converted format: ``uni_skip``/``bi_skip`` ``.safetensors`` + ``.json``, float32 tables.
+
+    ``half=True`` stores weights and tables as float16 (half the disk; computation stays float32).
+    """
     from .store import atomic_write
 
     models, tables = Path(path_to_models), Path(path_to_tables)
@@ -177,14 +180,15 @@ def save_model(model: SkipThoughts, path_to_models: str | Path, path_to_tables: 
     tables.mkdir(parents=True, exist_ok=True)
     for name, gru, opts in (("uni_skip", model.uni, model.uoptions), ("bi_skip", model.bi, model.boptions)):
         opts = {**_json_safe(opts), "dim_word": gru.input_size, "dim": gru.hidden_size, "encoder": "gru"}
-        state = {k: v.detach().cpu().contiguous() for k, v in gru.state_dict().items()}
+        dtype = torch.float16 if half else torch.float32
+        state = {k: v.detach().cpu().to(dtype).contiguous() for k, v in gru.state_dict().items()}
         with atomic_write(models / f"{name}.safetensors") as tmp:
             save_file(state, str(tmp))
         with atomic_write(models / f"{name}.json") as tmp:
             tmp.write_text(json.dumps(opts, indent=1, sort_keys=True))
     for name, table in (("utable", model.utable), ("btable", model.btable)):
-        with atomic_write(tables / f"{name}.npy") as tmp:
-            np.save(tmp, np.ascontiguousarray(table, dtype=np.float32))
+        with atomic_write(tables / f"{name}.npy") as tmp, open(tmp, "wb") as f:
+            np.save(f, np.ascontiguousarray(table, dtype=np.float16 if half else np.float32))
     with atomic_write(tables / "dictionary.txt") as tmp:
         tmp.write_text("".join(w + "\n" for w in model.words), encoding="utf-8")
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 __all__ = ["atomic_write", "sha256_file", "sha256_bytes"]
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 @contextlib.contextmanager
 def atomic_write(path: str | Path) -> Iterator[Path]:
@@ -27,6 +30,7 @@ def atomic_write(path: str | Path) -> Iterator[Path]:
         # np.save appends '.npy' when the name lacks it; accept that quietly.
         if not tmp_path.exists() and Path(tmp + ".npy").exists():
             os.replace(tmp + ".npy", tmp)
+        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp_path, path)
     finally:
         for leftover in (tmp_path, Path(tmp + ".npy")):

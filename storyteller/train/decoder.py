@@ -1,0 +1,146 @@
+"""Train the storyteller's conditional GRU decoder: each passage is conditioned on its own skip-thought vector
+through the initial state (Kiros 2015: the romance decoder was trained this way on romance-novel passages)."""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .. import decoder as dec_mod
+from .. import skipthoughts as st
+from .common import Checkpoint, Timer, batches, pad, pick_device, seed_everything
+from .corpus import build_dictionary
+
+__all__ = ["DecoderConfig", "make_passages", "train_decoder"]
+
+
+@dataclass
+class DecoderConfig:
+    dim_word: int = 256     # 620 in the romance decoder
+    dim: int = 768          # GRU size (2400)
+    max_words: int = 8000   # vocabulary incl. <eos> and UNK (20,000)
+    doutput: bool = True    # deep output layer, as the romance model
+    batch_size: int = 64
+    epochs: int = 6
+    lr: float = 2e-3
+    grad_clip: float = 5.0
+    seed: int = 1234
+    heldout: float = 0.03
+
+
+def make_passages(docs: Sequence[Sequence[Sequence[str]]], min_tokens: int = 40, max_tokens: int = 120,
+                  stride: int = 1) -> list[list[str]]:
+    """Passages of consecutive whole sentences with ``min_tokens``..``max_tokens`` tokens, one starting at every
+    ``stride``-th sentence of each document (overlapping windows give the small corpus more examples)."""
+    out = []
+    for doc in docs:
+        for start in range(0, len(doc), stride):
+            toks: list[str] = []
+            for sent in doc[start:]:
+                if len(toks) + len(sent) > max_tokens:
+                    break
+                toks += sent
+                if len(toks) >= min_tokens:
+                    out.append(list(toks))
+                    break
+    return out
+
+
+def train_decoder(
+    passages: Sequence[Sequence[str]],
+    stv: st.SkipThoughts,
+    out_path: str | Path,
+    config: DecoderConfig | None = None,
+    *,
+    device: str | None = None,
+    resume: bool = False,
+    checkpoint: str | Path | None = None,
+    time_budget: float | None = None,
+    half: bool = False,
+) -> dict:
+    """Train on tokenised ``passages`` and write ``out_path`` (``.safetensors`` + ``.json`` +
+    ``.dictionary.json``). Returns metrics including held-out perplexity."""
+    cfg = config or DecoderConfig()
+    dev = pick_device(device)
+    gen = seed_everything(cfg.seed)
+    out_path = Path(out_path)
+    worddict = build_dictionary(passages, cfg.max_words)
+    ids = [[worddict.get(w, 1) for w in p] + [0] for p in passages]
+    # Condition on each passage's own skip-thought vector (the encoder is fixed; computed once).
+    stv.to(dev)
+    ctx = torch.from_numpy(st.encode(stv, [" ".join(p) for p in passages], preprocessed=True, verbose=True,
+                                     batch_size=256))
+    perm = torch.randperm(len(ids), generator=gen).tolist()
+    n_held = max(1, int(len(ids) * cfg.heldout))
+    held, train = perm[:n_held], perm[n_held:]
+
+    V = len(worddict) + 2
+    model = dec_mod.Decoder(V, cfg.dim_word, ctx.shape[1], cfg.dim, cfg.doutput).to(dev)
+    model.word_idict = {0: "<eos>", 1: "UNK", **{i: w for w, i in worddict.items()}}
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    ckpt = Checkpoint(checkpoint or out_path.with_suffix(".ckpt"))
+    epoch, step, history = 0, 0, []
+    epoch_gen = gen.get_state()
+    if resume and ckpt.exists():
+        s = ckpt.load()
+        model.load_state_dict(s["model"]), opt.load_state_dict(s["opt"])
+        epoch, step, history, epoch_gen = s["epoch"], s["step"], s["history"], s["gen"]
+        gen.set_state(epoch_gen)
+    timer = Timer(time_budget)
+
+    def batch_loss(idx: Sequence[int]) -> tuple[torch.Tensor, int]:
+        y, yl = pad([ids[i] for i in idx])
+        y = y.to(dev)
+        logits = model(ctx[idx].to(dev), y)
+        mask = torch.arange(y.shape[1], device=dev)[None, :] < yl[:, None].to(dev)
+        return nn.functional.cross_entropy(logits[mask], y[mask], reduction="sum"), int(mask.sum())
+
+    while epoch < cfg.epochs and not timer.expired:
+        model.train()
+        epoch_gen = gen.get_state()
+        order = batches(len(train), cfg.batch_size, gen)
+        bar = tqdm(order[step:], desc=f"decoder epoch {epoch + 1}/{cfg.epochs}", unit="batch")
+        for b in bar:
+            loss, n = batch_loss([train[i] for i in b])
+            opt.zero_grad()
+            (loss / n).backward()
+            nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            opt.step()
+            step += 1
+            bar.set_postfix(loss=f"{loss.item() / n:.3f}")
+            if step % 200 == 0 or timer.expired:
+                ckpt.save(model=model.state_dict(), opt=opt.state_dict(), epoch=epoch, step=step, history=history,
+                          gen=epoch_gen, config=asdict(cfg))
+            if timer.expired:
+                break
+        else:
+            model.eval()
+            with torch.no_grad():
+                tot, cnt = 0.0, 0
+                for i in range(0, len(held), cfg.batch_size):
+                    l_, n_ = batch_loss(held[i:i + cfg.batch_size])
+                    tot, cnt = tot + float(l_), cnt + n_
+            ppl = math.exp(tot / cnt)
+            history.append({"epoch": epoch + 1, "heldout_loss": tot / cnt, "heldout_ppl": ppl})
+            tqdm.write(f"decoder epoch {epoch + 1}: held-out perplexity {ppl:.1f}")
+            epoch, step = epoch + 1, 0
+            ckpt.save(model=model.state_dict(), opt=opt.state_dict(), epoch=epoch, step=step, history=history,
+                      gen=gen.get_state(), config=asdict(cfg))
+    model.eval().cpu()
+    dec_mod.save_model(model, out_path, half=half)
+    metrics = {"vocabulary": V, "train_passages": len(train), "heldout_passages": len(held), "epochs_done": epoch,
+               "history": history, "config": asdict(cfg), "finished": epoch >= cfg.epochs}
+    out_path.with_suffix(".training.json").write_text(json.dumps(metrics, indent=1))
+    return metrics
+
+
+def passage_vectors_mean(stv: st.SkipThoughts, passages: Sequence[Sequence[str]]) -> np.ndarray:
+    """The book style: mean skip-thought vector of tokenised passages."""
+    return st.encode(stv, [" ".join(p) for p in passages], preprocessed=True).mean(0).astype(np.float32)
