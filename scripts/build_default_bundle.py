@@ -54,7 +54,7 @@ FULL = {
                                       min_count=2, out_words=6000, epochs=4),   # 620 / 2400 / 1200
     "decoder": DecoderConfig(dim_word=256, dim=768, max_words=8000, epochs=8),   # 620 / 2400 / 20,000 words
     "vse": VSEConfig(dim=512, dim_word=300, epochs=40),                          # 1024 / 300
-    "passages": {"min_tokens": 40, "max_tokens": 120, "stride": 2},
+    "passages": {"min_tokens": 50, "max_tokens": 140, "stride": 2},
 }
 TINY = {
     "skipthoughts": SkipThoughtConfig(dim_word=16, uni_dim=24, bi_dim=12, dec_dim=16, max_words=600,

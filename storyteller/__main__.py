@@ -24,8 +24,15 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2), like every other error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"storyteller: error: {message} (see {self.prog} --help)\n")
+
+
 def story_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="python -m storyteller",
         description="Turn images into little stories (neural-storyteller, Kiros 2015). "
                     f"Subcommands: {', '.join(SUBCOMMANDS)} (use SUBCOMMAND --help).",
@@ -88,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         name = argv[0]
         module = importlib.import_module(SUBCOMMANDS[name][0])
-        parser = argparse.ArgumentParser(prog=f"python -m storyteller {name}", description=SUBCOMMANDS[name][1])
+        parser = Parser(prog=f"python -m storyteller {name}", description=SUBCOMMANDS[name][1])
         parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
         module.register(parser, name)
         args = parser.parse_args(argv[1:])

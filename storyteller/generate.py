@@ -55,9 +55,10 @@ def load_config(config: str | Path | Mapping[str, Any] | None = None) -> dict[st
         raise ModelFileError(f"unknown config key(s) {sorted(unknown)}; known keys: {', '.join(PATH_KEYS)}, cnn, cache, styles")
     for key in PATH_KEYS:
         value = cfg.get(key) or ""
-        cfg[key] = str((base / os.path.expanduser(str(value))).resolve()) if value else ""
+        # abspath, not resolve(): a symlinked romance.npz keeps its .pkl companions beside the link
+        cfg[key] = os.path.abspath(base / os.path.expanduser(str(value))) if value else ""
     if isinstance(cfg.get("styles"), Mapping):
-        cfg["styles"] = {k: str((base / v).resolve()) for k, v in cfg["styles"].items()}
+        cfg["styles"] = {k: os.path.abspath(base / os.path.expanduser(str(v))) for k, v in cfg["styles"].items()}
     cfg.setdefault("cnn", "vgg19")
     return cfg
 

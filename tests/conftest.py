@@ -1,0 +1,111 @@
+"""Shared fixtures: the golden fixture set from the original 2015 code (../shared/golden beside the repo).
+
+The golden folder holds small synthetic models in the original file formats plus outputs computed by the
+original neural-storyteller (see ../shared/golden/README.md). It exists in CI, not in a user's clone, so every
+test that needs it is skipped with a clear reason when it is absent.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+torch.set_num_threads(1)
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+GOLDEN_DIR = SHARED / "golden"
+SKIP_REASON = "../shared/golden not found: the golden fixtures live beside the repo in CI; a user's clone has none"
+
+# The original config.py keys -> file name inside a folder laid out like ../shared/golden.
+CONFIG_FILES = {
+    "skmodels": "",            # a folder (the original concatenated strings, so it ended with '/')
+    "sktables": "",
+    "decmodel": "romance.npz",
+    "dictionary": "romance_dictionary.pkl",
+    "vsemodel": "coco_embedding.npz",
+    "captions": "coco_train_caps.txt",
+    "negbias": "caption_style.npy",
+    "posbias": "romance_style.npy",
+}
+
+
+def make_config(folder: str | Path | None = None, **overrides: Any) -> dict[str, str]:
+    """A config dict with the original keys pointing into ``folder`` (default: ../shared/golden); vgg=''."""
+    folder = Path(folder) if folder is not None else GOLDEN_DIR
+    cfg = {key: (str(folder) + "/" if not name else str(folder / name)) for key, name in CONFIG_FILES.items()}
+    cfg["vgg"] = ""
+    cfg.update({k: str(v) for k, v in overrides.items()})
+    return cfg
+
+
+class Golden:
+    """The golden folder: ``dir``, ``json`` (golden.json), ``npz`` (golden.npz, loaded), ``inputs`` (inputs.json)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.dir = folder
+        self.json = json.loads((folder / "golden.json").read_text(encoding="utf-8"))
+        with np.load(folder / "golden.npz") as f:
+            self.npz = {k: f[k] for k in f.files}
+        self.inputs = json.loads((folder / "inputs.json").read_text(encoding="utf-8"))
+        self.meta = json.loads((folder / "fixture_meta.json").read_text(encoding="utf-8"))
+
+    def images(self) -> list[dict]:
+        return self.json["images"]
+
+    def beam(self, name: str) -> list[tuple[list[int], float]]:
+        """A golden beam (``imgN/beam_...`` or ``edge/...``) as [(tokens, score), ...] in the returned order."""
+        flat = self.npz[f"{name}/tokens_flat"]
+        off = self.npz[f"{name}/offsets"]
+        scores = self.npz[f"{name}/scores"]
+        return [(flat[off[j]:off[j + 1]].tolist(), float(scores[j])) for j in range(len(scores))]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Point the caption-vector cache at a temporary folder so tests never write into the user's home."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("STORYTELLER_CACHE", str(tmp_path_factory.mktemp("storyteller-cache")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def golden() -> Golden:
+    if not (GOLDEN_DIR / "golden.json").is_file() or not (GOLDEN_DIR / "golden.npz").is_file():
+        pytest.skip(SKIP_REASON)
+    return Golden(GOLDEN_DIR)
+
+
+@pytest.fixture(scope="session")
+def config(golden) -> dict[str, str]:
+    """The config dict of the golden run (decoder, VSE, skip-thoughts and styles from ../shared/golden)."""
+    return make_config(golden.dir)
+
+
+@pytest.fixture(scope="session")
+def loaded(golden, config) -> tuple[dict, str]:
+    """``(z, stdout)``: ``generate.load_all(config)`` on the golden folder and what it printed."""
+    from storyteller import generate
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        z = generate.load_all(config)
+    return z, buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def z(loaded) -> dict:
+    """The ``z`` dict of the golden folder (tests must not modify it: copy it first)."""
+    return loaded[0]
+
+
+@pytest.fixture(scope="session")
+def config_factory(golden):
+    """``make_config(folder=None, **overrides)``: a config dict for a folder laid out like the golden one."""
+    return make_config
