@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
         module.register(parser, name)
         args = parser.parse_args(argv[1:])
+        args.command = name
         return _guard(lambda: module.run(args) or 0, debug)
     args = story_parser().parse_args(argv)
     return _guard(lambda: run_story(args), debug)

@@ -173,7 +173,7 @@ def train_skipthoughts(
             # Four decoders (uni/bi x prev/next) predict every target token: report the per-token mean.
             held_loss = tot / cnt
             history.append({"epoch": epoch + 1, "heldout_loss": held_loss, "heldout_ppl": math.exp(held_loss),
-                            "train_loss_last": float(loss) / n})
+                            "train_loss_last": float(loss.detach()) / n})
             tqdm.write(f"skip-thoughts epoch {epoch + 1}: held-out loss {held_loss:.3f} (perplexity {math.exp(held_loss):.1f})")
             epoch, step = epoch + 1, 0
             ckpt.save(uni=uni.state_dict(), bi=bi.state_dict(), opt=opt.state_dict(), epoch=epoch, step=step,

@@ -1,0 +1,182 @@
+"""CLI subcommands: ``make-style``, ``train-skipthoughts``, ``train-decoder``, ``train-vse``.
+
+Each trainer writes into an output folder that ``load_all`` accepts and records its keys in the folder's
+``config.yaml`` (merged with what is there), so trained parts mix with original ones.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ..store import atomic_write
+
+__all__ = ["register", "run"]
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--device", default="auto", help="auto (cuda if present), cpu or cuda")
+    p.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    p.add_argument("--time-budget", type=float, default=None, help="stop (checkpointed) after this many seconds")
+    p.add_argument("--half", action="store_true", help="store weights as float16 (half the disk)")
+
+
+def register(parser: argparse.ArgumentParser, command: str) -> None:
+    if command == "make-style":
+        parser.add_argument("source", type=Path, help="a text file (blank-line separated passages), a CSV (one "
+                                                        "passage per row) or a folder of them")
+        parser.add_argument("--out", type=Path, required=True, help="the .npy file to write")
+        parser.add_argument("--config", default=None, help="model whose skip-thoughts to use (default: bundle)")
+        parser.add_argument("--min-words", type=int, default=0, help="drop passages shorter than this")
+        parser.add_argument("--column", default=None, help="CSV column (name or index; default the first)")
+        parser.add_argument("--device", default="cpu")
+    elif command == "train-skipthoughts":
+        parser.add_argument("texts", nargs="+", type=Path, help="text files (.txt/.txt.gz) or folders; one document each")
+        _add_common(parser)
+        parser.add_argument("--dim-word", type=int, default=None)
+        parser.add_argument("--uni-dim", type=int, default=None)
+        parser.add_argument("--bi-dim", type=int, default=None)
+        parser.add_argument("--max-words", type=int, default=None)
+    elif command == "train-decoder":
+        parser.add_argument("texts", nargs="+", type=Path, help="text files (.txt/.txt.gz) or folders")
+        parser.add_argument("--config", default=None, help="model whose skip-thoughts condition the decoder "
+                                                           "(a folder/config.yaml; default: bundle)")
+        _add_common(parser)
+        parser.add_argument("--dim-word", type=int, default=None)
+        parser.add_argument("--dim", type=int, default=None)
+        parser.add_argument("--max-words", type=int, default=None)
+        parser.add_argument("--min-tokens", type=int, default=50)
+        parser.add_argument("--max-tokens", type=int, default=140)
+        parser.add_argument("--stride", type=int, default=2)
+    elif command == "train-vse":
+        parser.add_argument("--captions", type=Path, required=True,
+                            help="captions: .txt (one per line, with --features) or .jsonl with 'caption' and "
+                                 "'group'/'groups' (with --groups)")
+        parser.add_argument("--features", type=Path, default=None, help=".npy (N, D) image features, row i for caption i")
+        parser.add_argument("--groups", type=Path, default=None, help="groups.json: name -> ImageNet classes")
+        _add_common(parser)
+        parser.add_argument("--dim", type=int, default=None)
+        parser.add_argument("--dim-word", type=int, default=None)
+        parser.add_argument("--margin", type=float, default=None)
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    out = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(q for q in p.rglob("*") if q.name.endswith((".txt", ".txt.gz")))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"{p}: no such file or folder")
+    if not out:
+        raise ValueError("no .txt or .txt.gz files found in " + ", ".join(map(str, paths)))
+    return out
+
+
+def _docs(paths: list[Path]) -> list[list[list[str]]]:
+    from .corpus import paragraphs, read_text, tokenize_paragraphs
+
+    return [[s for para in tokenize_paragraphs(paragraphs(read_text(f))) for s in para] for f in _files(paths)]
+
+
+def _config(cls, args: argparse.Namespace, **names: str):
+    """A trainer config from the dataclass defaults, overridden by the CLI flags that were given."""
+    cfg = cls()
+    for f in fields(cls):
+        value = getattr(args, names.get(f.name, f.name), None)
+        if value is not None:
+            setattr(cfg, f.name, value)
+    return cfg
+
+
+def _update_config(folder: Path, **keys: str) -> None:
+    path = folder / "config.yaml"
+    cfg = yaml.safe_load(path.read_text()) if path.is_file() else {}
+    cfg.update(keys)
+    with atomic_write(path) as tmp:
+        tmp.write_text(yaml.safe_dump(cfg, sort_keys=False))
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch  # noqa: F401  (fail early if torch is missing)
+
+    from .. import generate, skipthoughts
+    from ..style import make_style, read_passages
+
+    cmd = args.command
+    if cmd == "make-style":
+        z_cfg = generate.load_config(args.config)
+        stv = skipthoughts.load_model(z_cfg["skmodels"], z_cfg["sktables"], args.device)
+        passages = read_passages(args.source, args.min_words, args.column)
+        vec = make_style(stv, passages)
+        with atomic_write(args.out) as tmp, open(tmp, "wb") as f:
+            np.save(f, vec)
+        print(f"wrote {args.out}: mean of {len(passages)} passages ({vec.size}-d)")
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    if cmd == "train-skipthoughts":
+        from .skipthoughts import SkipThoughtConfig, train_skipthoughts
+
+        cfg = _config(SkipThoughtConfig, args)
+        m = train_skipthoughts(_docs(args.texts), args.out, args.out, cfg, device=args.device, resume=args.resume,
+                               time_budget=args.time_budget, half=args.half)
+        _update_config(args.out, skmodels=".", sktables=".")
+    elif cmd == "train-decoder":
+        from .decoder import DecoderConfig, make_passages, train_decoder
+
+        cfg = _config(DecoderConfig, args)
+        z_cfg = generate.load_config(args.config)
+        stv = skipthoughts.load_model(z_cfg["skmodels"], z_cfg["sktables"])
+        passages = make_passages(_docs(args.texts), args.min_tokens, args.max_tokens, args.stride)
+        if not passages:
+            raise ValueError("no passages of the asked length; lower --min-tokens")
+        m = train_decoder(passages, stv, args.out / "decoder.safetensors", cfg, device=args.device,
+                          resume=args.resume, time_budget=args.time_budget, half=args.half)
+        book = skipthoughts.encode(stv, [" ".join(p) for p in passages], preprocessed=True).mean(0)
+        with atomic_write(args.out / "book_style.npy") as tmp, open(tmp, "wb") as f:
+            np.save(f, book.astype(np.float32))
+        _update_config(args.out, decmodel="decoder.safetensors", dictionary="decoder.dictionary.json",
+                       posbias="book_style.npy")
+    elif cmd == "train-vse":
+        from .vse import VSEConfig, train_vse
+
+        cfg = _config(VSEConfig, args)
+        if (args.features is None) == (args.groups is None):
+            raise ValueError("give --features (real image features) or --groups (ImageNet class groups)")
+        if args.features is not None:
+            caps = [c.strip() for c in args.captions.read_text(encoding="utf-8").splitlines() if c.strip()]
+            feats = np.load(args.features)
+            if len(feats) != len(caps):
+                raise ValueError(f"{args.features} has {len(feats)} rows but {args.captions} has {len(caps)} captions")
+            m = train_vse(caps, args.out / "vse.safetensors", cfg, image_features=feats, device=args.device,
+                          resume=args.resume, time_budget=args.time_budget, half=args.half)
+        else:
+            groups = json.loads(args.groups.read_text())
+            by_name = {g["name"]: (i, g["classes"]) for i, g in enumerate(groups)}
+            caps, classes, gids = [], [], []
+            for line in args.captions.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    rec = json.loads(line)
+                    names = rec.get("groups") or [rec["group"]]
+                    caps.append(rec["caption"])
+                    classes.append(sorted({c for n in names for c in by_name[n][1]}))
+                    gids.append(by_name[names[0]][0])
+            m = train_vse(caps, args.out / "vse.safetensors", cfg, caption_classes=classes, caption_groups=gids,
+                          device=args.device, resume=args.resume, time_budget=args.time_budget, half=args.half)
+        _update_config(args.out, vsemodel="vse.safetensors")
+    else:  # pragma: no cover - argparse only routes the commands above
+        raise ValueError(f"unknown command {cmd}")
+    last = m["history"][-1] if m["history"] else {}
+    print(json.dumps({"finished": m["finished"], "epochs_done": m["epochs_done"], **last}))
+    return 0 if m["finished"] else 3
+
