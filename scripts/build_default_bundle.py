@@ -51,7 +51,7 @@ DEFAULT_OUT = ROOT / "storyteller" / "bundle"
 # story takes seconds on 2 CPU cores; the original's sizes are given for comparison.
 FULL = {
     "skipthoughts": SkipThoughtConfig(dim_word=256, uni_dim=640, bi_dim=320, dec_dim=384, max_words=14000,
-                                      min_count=2, out_words=6000, epochs=4),   # 620 / 2400 / 1200
+                                      min_count=2, out_words=6000, epochs=3),   # 620 / 2400 / 1200
     "decoder": DecoderConfig(dim_word=256, dim=768, max_words=8000, epochs=8),   # 620 / 2400 / 20,000 words
     "vse": VSEConfig(dim=512, dim_word=300, epochs=40),                          # 1024 / 300
     "passages": {"min_tokens": 50, "max_tokens": 140, "stride": 2},

@@ -1,0 +1,174 @@
+"""Checks for the bundled caption pool (data/captions) and ImageNet class list.
+
+Fast, standard library only (no torch).
+"""
+
+import json
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPTIONS = ROOT / "data" / "captions"
+CLASSES_TSV = ROOT / "data" / "imagenet" / "classes.tsv"
+SCRIPT = ROOT / "scripts" / "make_captions.py"
+
+# Class indices deliberately shared by two groups: (index, group_a, group_b).
+# Anything else appearing in two groups fails test_group_class_overlaps.
+ALLOWED_OVERLAPS = set()
+
+MIN_WORDS, MAX_WORDS = 6, 16
+
+
+@pytest.fixture(scope="module")
+def groups():
+    with open(CAPTIONS / "groups.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+@pytest.fixture(scope="module")
+def groups_by_name(groups):
+    return {g["name"]: g for g in groups}
+
+
+@pytest.fixture(scope="module")
+def records():
+    out = []
+    with open(CAPTIONS / "captions.jsonl", encoding="utf-8") as f:
+        for line in f:
+            out.append(json.loads(line))
+    return out
+
+
+@pytest.fixture(scope="module")
+def lines():
+    text = (CAPTIONS / "captions.txt").read_text(encoding="utf-8")
+    assert text.endswith("\n")
+    return text[:-1].split("\n")
+
+
+@pytest.fixture(scope="module")
+def class_names():
+    names = {}
+    with open(CLASSES_TSV, encoding="utf-8") as f:
+        header = next(f).rstrip("\n").split("\t")
+        assert header == ["index", "synset", "lemmas"]
+        for line in f:
+            idx, synset, lemmas = line.rstrip("\n").split("\t")
+            names[int(idx)] = (synset, lemmas)
+    return names
+
+
+def test_classes_tsv(class_names):
+    assert sorted(class_names) == list(range(1000))
+    assert class_names[285] == ("n02124075", "Egyptian cat")
+    assert class_names[0][1].startswith("tench")
+    assert class_names[999][1].startswith("toilet tissue")
+    synsets = [s for s, _ in class_names.values()]
+    assert len(set(synsets)) == 1000
+    assert all(re.fullmatch(r"n\d{8}", s) for s in synsets)
+
+
+def test_caption_count_and_uniqueness(lines):
+    assert len(lines) >= 3000
+    assert all(line.strip() == line and line for line in lines)
+    assert all("\r" not in line for line in lines)
+    lowered = [line.lower() for line in lines]
+    assert len(set(lowered)) == len(lowered), "duplicate captions"
+
+
+def test_caption_style(lines):
+    for line in lines:
+        assert line.isascii(), line
+        assert line[0].isupper(), line
+        assert "," not in line and not line.endswith("."), line
+        n = len(line.split())
+        assert MIN_WORDS <= n <= MAX_WORDS, line
+        assert "{" not in line and "}" not in line, line
+
+
+def test_txt_matches_jsonl(lines, records):
+    assert [r["caption"] for r in records] == lines
+
+
+def test_records_reference_groups(records, groups_by_name):
+    for r in records:
+        assert set(r) <= {"caption", "group", "groups"}, r
+        assert r["group"] in groups_by_name, r
+        if "groups" in r:
+            gs = r["groups"]
+            assert len(gs) >= 2 and len(set(gs)) == len(gs), r
+            assert gs[0] == r["group"], r
+            for name in gs:
+                assert name in groups_by_name, r
+    multi = sum(1 for r in records if "groups" in r)
+    assert multi < len(records) * 0.1, "most captions should be single-subject"
+
+
+def test_groups_schema(groups, class_names):
+    names = [g["name"] for g in groups]
+    assert len(set(names)) == len(names), "duplicate group names"
+    for g in groups:
+        assert set(g) == {"name", "nouns", "classes"}, g["name"]
+        assert g["nouns"] and all(isinstance(n, str) and n == n.lower()
+                                  for n in g["nouns"]), g["name"]
+        cls = g["classes"]
+        assert cls, g["name"]
+        assert all(isinstance(c, int) and 0 <= c <= 999 for c in cls), \
+            g["name"]
+        assert len(set(cls)) == len(cls), g["name"]
+        assert all(c in class_names for c in cls)
+
+
+def test_group_class_overlaps(groups):
+    owner = {}
+    overlaps = []
+    for g in groups:
+        for c in g["classes"]:
+            if c in owner:
+                overlaps.append((c, owner[c], g["name"]))
+            else:
+                owner[c] = g["name"]
+    if overlaps:
+        warnings.warn("classes shared between groups: %r" % overlaps)
+    unexpected = [o for o in overlaps if o not in ALLOWED_OVERLAPS]
+    assert not unexpected, unexpected
+
+
+def test_class_coverage(groups):
+    covered = {c for g in groups for c in g["classes"]}
+    assert len(covered) >= 600
+
+
+def _mentions(caption, nouns):
+    low = caption.lower()
+    return any(re.search(r"(?<![a-z])" + re.escape(n) + r"(?![a-z])", low)
+               for n in nouns)
+
+
+def test_captions_mention_group_noun(records, groups_by_name):
+    bad = []
+    for r in records:
+        for name in r.get("groups", [r["group"]]):
+            if not _mentions(r["caption"], groups_by_name[name]["nouns"]):
+                bad.append((name, r["caption"]))
+    assert not bad, bad[:20]
+
+
+def test_every_group_has_captions(records, groups):
+    counts = {g["name"]: 0 for g in groups}
+    for r in records:
+        counts[r["group"]] += 1
+    thin = {k: v for k, v in counts.items() if v < 12}
+    assert not thin, thin
+
+
+def test_generator_reproduces_pool():
+    """scripts/make_captions.py is deterministic and the files are current."""
+    res = subprocess.run([sys.executable, str(SCRIPT), "--check"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
