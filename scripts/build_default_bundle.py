@@ -10,7 +10,8 @@ Stages, each resumable (finished stages are skipped, interrupted training resume
   3. style vectors: caption style = mean over the caption pool; book style = mean over Austen passages
   4. train the decoder on Austen passages, each conditioned on its own skip-thought vector
   5. train the VSE on captions paired with synthetic ImageNet class distributions
-  6. write config.yaml and manifest.json (source hashes, settings, metrics)
+  6. calibrate the decoder's conditioning scale to the offsets that images produce at story time
+  7. write config.yaml and manifest.json (source hashes, settings, metrics)
 
     python scripts/build_default_bundle.py                 # full build (GPU if present, else 2 CPU cores)
     python scripts/build_default_bundle.py --tiny --out /tmp/b   # seconds-long smoke build
@@ -39,7 +40,7 @@ from storyteller import skipthoughts as st  # noqa: E402
 from storyteller.store import atomic_write, sha256_file  # noqa: E402
 from storyteller.tokenize import word_tokenize  # noqa: E402
 from storyteller.train import corpus  # noqa: E402
-from storyteller.train.decoder import DecoderConfig, make_passages, train_decoder  # noqa: E402
+from storyteller.train.decoder import DecoderConfig, calibrate_conditioning, make_passages, train_decoder  # noqa: E402
 from storyteller.train.skipthoughts import SkipThoughtConfig, train_skipthoughts  # noqa: E402
 from storyteller.train.vse import VSEConfig, train_vse  # noqa: E402
 
@@ -52,9 +53,9 @@ DEFAULT_OUT = ROOT / "storyteller" / "bundle"
 FULL = {
     "skipthoughts": SkipThoughtConfig(dim_word=256, uni_dim=640, bi_dim=320, dec_dim=384, max_words=14000,
                                       min_count=2, out_words=6000, epochs=3),   # 620 / 2400 / 1200
-    "decoder": DecoderConfig(dim_word=256, dim=768, max_words=8000, epochs=8),   # 620 / 2400 / 20,000 words
+    "decoder": DecoderConfig(dim_word=256, dim=768, max_words=8000, epochs=12),  # 620 / 2400 / 20,000 words
     "vse": VSEConfig(dim=512, dim_word=300, epochs=40),                          # 1024 / 300
-    "passages": {"min_tokens": 50, "max_tokens": 140, "stride": 2},
+    "passages": {"min_tokens": 80, "max_tokens": 200, "stride": 3},
 }
 TINY = {
     "skipthoughts": SkipThoughtConfig(dim_word=16, uni_dim=24, bi_dim=12, dec_dim=16, max_words=600,
@@ -169,11 +170,12 @@ def main() -> int:
         log(f"style vectors from {len(data['captions'])} captions and {len(passages)} passages")
         dev = "cuda" if args.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
         stv.to(dev)
-        cap_style = st.encode(stv, data["captions"], batch_size=256).mean(0)
-        book_style = st.encode(stv, [" ".join(x) for x in passages], preprocessed=True, batch_size=256).mean(0)
+        cap_vecs = st.encode(stv, data["captions"], batch_size=256)
+        pas_vecs = st.encode(stv, [" ".join(x) for x in passages], preprocessed=True, batch_size=256)
         stv.to("cpu")
         with atomic_write(style_file) as tmp, open(tmp, "wb") as f:
-            np.savez(f, caption_style=cap_style.astype(np.float32), austen_style=book_style.astype(np.float32))
+            np.savez(f, caption_style=cap_vecs.mean(0), austen_style=pas_vecs.mean(0),
+                     caption_vecs=cap_vecs, passage_vecs=pas_vecs)
 
     # 4. decoder
     dec_path = work / "decoder.safetensors"
@@ -198,10 +200,36 @@ def main() -> int:
         (work / "vse.done.json").write_text(json.dumps(m))
     metrics["vse"] = json.loads((work / "vse.done.json").read_text())
 
-    # 6. assemble the bundle (float16 on disk) + config + manifest
+    # 6. calibrate the decoder's conditioning scale (see train.decoder.calibrate_conditioning)
+    metrics["calibration"] = conditioning_scales(work, data, settings)
+    log(f"conditioning gain {metrics['calibration']['gain']:.2f} "
+        f"(passages {metrics['calibration']['passage_offset']:.4f}, images {metrics['calibration']['image_offset']:.4f})")
+
+    # 7. assemble the bundle (float16 on disk) + config + manifest
     write_bundle(out, work, stv, data, metrics, settings, args)
     log(f"bundle written to {out} in {time.monotonic() - t0:.0f} s")
     return 0
+
+
+def conditioning_scales(work: Path, data: dict, settings: dict) -> dict:
+    """Median offset from the book style of the training passages' vectors, and of ``x - c`` at story time
+    (simulated: a synthetic class distribution for each subject group -> the VSE's top-100 captions)."""
+    from storyteller import embedding
+    from storyteller.train.vse import synthetic_images
+
+    s = np.load(work / "styles.npz")
+    passage_offset = float(np.median(np.linalg.norm(s["passage_vecs"] - s["austen_style"], axis=1)))
+    vse = embedding.load_model(work / "vse.safetensors")
+    cvec = embedding.encode_sentences(vse, data["captions"])
+    by_group: dict[int, list[int]] = {}
+    for classes, g in zip(data["classes"], data["groups"]):
+        by_group.setdefault(g, classes)
+    rng = np.random.default_rng(settings["vse"].seed)
+    feats = synthetic_images([by_group[g] for g in sorted(by_group)], 1000, settings["vse"], rng)
+    top = np.argsort(-(embedding.encode_images(vse, feats) @ cvec.T), axis=1)[:, :100]
+    x = s["caption_vecs"][top].mean(1)
+    image_offset = float(np.median(np.linalg.norm(x - s["caption_style"], axis=1)))
+    return {"passage_offset": passage_offset, "image_offset": image_offset, "gain": passage_offset / image_offset}
 
 
 def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metrics: dict, settings: dict,
@@ -214,6 +242,7 @@ def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metric
     (tmp_out / "skipthoughts").mkdir(parents=True)
     st.save_model(stv, tmp_out / "skipthoughts", tmp_out / "skipthoughts", half=True)
     dec = decoder.load_model(work / "decoder.safetensors", work / "decoder.dictionary.json")
+    calibrate_conditioning(dec, np.load(work / "styles.npz")["austen_style"], metrics["calibration"]["gain"])
     decoder.save_model(dec, tmp_out / "decoder.safetensors", half=True)
     vse = embedding.load_model(work / "vse.safetensors")
     embedding.save_model(vse, tmp_out / "vse.safetensors", half=True)
@@ -251,6 +280,7 @@ def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metric
             "skipthoughts_heldout": metrics["skipthoughts"]["history"][-1] if metrics["skipthoughts"]["history"] else None,
             "decoder_heldout_perplexity": metrics["decoder"]["history"][-1]["heldout_ppl"],
             "vse_heldout_recall": {k: v for k, v in metrics["vse"]["history"][-1].items() if k.startswith("R@")},
+            "conditioning": metrics["calibration"],
         },
         "training": metrics,
         "files": {str(p.relative_to(tmp_out)): sha256_file(p) for p in sorted(tmp_out.rglob("*")) if p.is_file()},

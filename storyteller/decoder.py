@@ -63,12 +63,14 @@ class Decoder(nn.Module):
         h = self.decoder.step(self.embed(prev), state)
         return torch.softmax(self.logits(h), dim=-1), h
 
-    def forward(self, ctx: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
-        """Teacher-forced logits (B, T, V) for target words ``inputs`` (B, T) (used for training)."""
+    def forward(self, ctx: torch.Tensor, inputs: torch.Tensor, dropout: float = 0.0) -> torch.Tensor:
+        """Teacher-forced logits (B, T, V) for target words ``inputs`` (B, T) (used for training; ``dropout``
+        on the word inputs and the GRU outputs applies in training mode only)."""
         prev = torch.cat([torch.full_like(inputs[:, :1], -1), inputs[:, :-1]], 1)
         x = self.embed(prev.reshape(-1)).view(*prev.shape, -1)
+        x = nn.functional.dropout(x, dropout, self.training)
         hs, _ = self.decoder(x, self.init_state(ctx).unsqueeze(0))
-        return self.logits(hs)
+        return self.logits(nn.functional.dropout(hs, dropout, self.training))
 
     def __getitem__(self, key: str):  # old notebooks read dec['options'] / dec['word_idict']
         return getattr(self, key)

@@ -54,9 +54,9 @@ def register(parser: argparse.ArgumentParser, command: str) -> None:
         parser.add_argument("--dim-word", type=int, default=None)
         parser.add_argument("--dim", type=int, default=None)
         parser.add_argument("--max-words", type=int, default=None)
-        parser.add_argument("--min-tokens", type=int, default=50)
-        parser.add_argument("--max-tokens", type=int, default=140)
-        parser.add_argument("--stride", type=int, default=2)
+        parser.add_argument("--min-tokens", type=int, default=80)
+        parser.add_argument("--max-tokens", type=int, default=200)
+        parser.add_argument("--stride", type=int, default=3)
     elif command == "train-vse":
         parser.add_argument("--captions", type=Path, required=True,
                             help="captions: .txt (one per line, with --features) or .jsonl with 'caption' and "

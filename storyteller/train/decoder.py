@@ -27,6 +27,7 @@ class DecoderConfig:
     dim: int = 768          # GRU size (2400)
     max_words: int = 8000   # vocabulary incl. <eos> and UNK (20,000)
     doutput: bool = True    # deep output layer, as the romance model
+    dropout: float = 0.0    # on word inputs and GRU outputs, training only
     batch_size: int = 64
     epochs: int = 6
     lr: float = 2e-3
@@ -98,7 +99,7 @@ def train_decoder(
     def batch_loss(idx: Sequence[int]) -> tuple[torch.Tensor, int]:
         y, yl = pad([ids[i] for i in idx])
         y = y.to(dev)
-        logits = model(ctx[idx].to(dev), y)
+        logits = model(ctx[idx].to(dev), y, cfg.dropout)
         mask = torch.arange(y.shape[1], device=dev)[None, :] < yl[:, None].to(dev)
         return nn.functional.cross_entropy(logits[mask], y[mask], reduction="sum"), int(mask.sum())
 
@@ -144,3 +145,20 @@ def train_decoder(
 def passage_vectors_mean(stv: st.SkipThoughts, passages: Sequence[Sequence[str]]) -> np.ndarray:
     """The book style: mean skip-thought vector of tokenised passages."""
     return st.encode(stv, [" ".join(p) for p in passages], preprocessed=True).mean(0).astype(np.float32)
+
+
+@torch.no_grad()
+def calibrate_conditioning(dec: dec_mod.Decoder, center: np.ndarray, gain: float) -> None:
+    """Rescale the decoder's conditioning around ``center`` (the book style b) by ``gain``, in place.
+
+    ``h_0 = tanh(W c + b0)`` becomes ``tanh(W (b + gain (c - b)) + b0)``: an exact reparametrisation
+    (``W' = gain W``, ``b0' = b0 + (1 - gain) W b``). At story time the decoder sees ``x - c + b``, whose offset from
+    b (the image's captions against the average caption) is far smaller than the offsets of the passages it was
+    trained on; the gain maps the one scale onto the other, so different images start the decoder as differently
+    as different passages do. (The golden fixtures calibrate ``ff_state`` the same way.)
+    """
+    W, b0 = dec.ff_state.weight, dec.ff_state.bias
+    center_t = torch.as_tensor(np.asarray(center, dtype=np.float32), device=W.device)
+    b0.add_((1.0 - gain) * (W @ center_t))
+    W.mul_(gain)
+    dec.options["conditioning_gain"] = float(gain)

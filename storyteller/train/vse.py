@@ -160,7 +160,7 @@ def train_vse(
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
-            total += float(loss)
+            total += float(loss.detach())
         model.eval()
         rec = recall_at_k(model, held_feats, [captions[i] for i in held], groups[held].tolist(),
                           groups[held].tolist())

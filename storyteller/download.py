@@ -1,0 +1,611 @@
+"""``python -m storyteller download``: fetch, verify and unpack the original model files (spec §1.2-1.3).
+
+    python -m storyteller download                      # everything into ./models
+    python -m storyteller download --dest DIR --only skipthoughts
+    python -m storyteller download --mirror http://mirror.nubenum.de/{path}
+
+What it does, per file:
+
+* downloads into ``NAME.part`` with a progress bar; an interrupted download is **resumed** on the next run
+  (HTTP ``Range``); a server that ignores ``Range`` makes it restart cleanly from byte 0;
+* **verifies** the file: the MD5 sums published for the skip-thoughts files (spec §1.3, third-party) and, for
+  every file, the SHA-256 recorded in ``DEST/checksums.json`` the first time it was downloaded (a later
+  download, e.g. from a mirror, must give the same bytes). Cheap structural checks (zip CRCs, ``.npy``
+  sizes, pickle end marker) catch truncation where no checksum is known;
+* moves it to its final name only once verified (``os.replace``), so a final name never holds a half-written
+  or corrupt file; a corrupt download is deleted and named in the error;
+* unpacks ``neural_storyteller.zip`` member by member (refusing absolute paths, ``..`` and links), each member
+  written atomically, and deletes the zip (``--keep-zip`` keeps it);
+* finally writes ``DEST/config.yaml`` with the original keys pointing at what is there, so
+  ``generate.load_all(DEST)`` (or ``python -m storyteller IMAGE --config DEST``) works.
+
+Existing files are checked quickly (size and modification time against ``checksums.json``) and skipped;
+``--verify`` re-hashes them.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import stat
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .store import atomic_write
+
+__all__ = [
+    "Remote", "CATALOG", "GROUPS", "DownloadError", "download", "fetch", "candidate_urls", "mirror_url",
+    "safe_extract", "write_config", "register", "run",
+]
+
+SKIPTHOUGHTS_BASE = "http://www.cs.toronto.edu/~rkiros/models/"
+STORYTELLER_ZIP = "http://www.cs.toronto.edu/~rkiros/neural_storyteller.zip"
+VGG19_URL = "https://s3.amazonaws.com/lasagne/recipes/pretrained/imagenet/vgg19.pkl"
+# Announced in ryankiros/skip-thoughts#94 (third-party); mirrors the Toronto paths below its host name.
+KNOWN_MIRROR = "http://mirror.nubenum.de/{path}"
+GROUPS = ("skipthoughts", "storyteller", "vgg")
+CHECKSUMS = "checksums.json"
+CONFIG_MARKER = "# Written by `python -m storyteller download`"
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Remote:
+    """One file to fetch. ``md5`` may be a prefix (the published utable.npy sum is truncated)."""
+
+    name: str
+    url: str
+    group: str
+    md5: str | None = None
+    unzip: bool = False
+
+
+CATALOG: tuple[Remote, ...] = (
+    Remote("dictionary.txt", SKIPTHOUGHTS_BASE + "dictionary.txt", "skipthoughts", "26d8a3e6458500013723b380a4b4b55e"),
+    Remote("uni_skip.npz.pkl", SKIPTHOUGHTS_BASE + "uni_skip.npz.pkl", "skipthoughts", "e1a0ead377877ff3ea5388bb11cfe8d7"),
+    Remote("bi_skip.npz.pkl", SKIPTHOUGHTS_BASE + "bi_skip.npz.pkl", "skipthoughts", "c9b86840e1dedb05837735d8bf94cee2"),
+    Remote("uni_skip.npz", SKIPTHOUGHTS_BASE + "uni_skip.npz", "skipthoughts", "8eb7c6948001740c3111d71a2fa446c1"),
+    Remote("bi_skip.npz", SKIPTHOUGHTS_BASE + "bi_skip.npz", "skipthoughts", "9a15429d694a0e035f9ee1efcb1406f3"),
+    # Only the first 31 hex digits of this sum survive in the source (spec §1.3); a prefix still pins the file.
+    Remote("utable.npy", SKIPTHOUGHTS_BASE + "utable.npy", "skipthoughts", "5871cc62fc01b79788c79c219b17561"),
+    Remote("btable.npy", SKIPTHOUGHTS_BASE + "btable.npy", "skipthoughts", "022b5b15f53a84c785e3153a2c383df6"),
+    Remote("neural_storyteller.zip", STORYTELLER_ZIP, "storyteller", unzip=True),
+    Remote("vgg19.pkl", VGG19_URL, "vgg"),
+)
+
+# Members of neural_storyteller.zip the storyteller needs (spec §1.2), by config key.
+ZIP_MEMBERS = {
+    "decmodel": "romance.npz", "dictionary": "romance_dictionary.pkl", "vsemodel": "coco_embedding.npz",
+    "captions": "coco_train_caps.txt", "negbias": "caption_style.npy", "posbias": "romance_style.npy",
+}
+ZIP_COMPANIONS = ("romance.npz.pkl", "coco_embedding.npz.pkl", "coco_embedding.npz.dictionary.pkl")
+ZIP_OPTIONAL = ("swift_style.npy",)
+SKIPTHOUGHTS_FILES = ("uni_skip.npz", "uni_skip.npz.pkl", "bi_skip.npz", "bi_skip.npz.pkl",
+                      "utable.npy", "btable.npy", "dictionary.txt")
+
+TRANSIENT_HTTP = {408, 429, 500, 502, 503, 504}
+
+
+class DownloadError(RuntimeError):
+    """A file could not be fetched or failed verification. The message is one line and names the file/URL."""
+
+
+class _Transient(Exception):
+    """A failure worth retrying (connection cut, timeout, 5xx): the ``.part`` file is kept for resuming."""
+
+
+# ------------------------------------------------------------------------------------------------ URLs
+def mirror_url(mirror: str, remote: Remote) -> str:
+    """The URL of ``remote`` on ``mirror``.
+
+    ``mirror`` may hold ``{name}`` (the file name) and ``{path}`` (the original URL without its scheme, e.g.
+    ``www.cs.toronto.edu/~rkiros/models/utable.npy``), as in ``http://mirror.nubenum.de/{path}``; otherwise
+    the file name is appended (``http://host/dir`` -> ``http://host/dir/utable.npy``). A local folder works too.
+    """
+    parsed = urllib.parse.urlsplit(remote.url)
+    name = PurePosixPath(parsed.path).name
+    path = parsed.netloc + parsed.path
+    if "://" not in mirror:  # a local folder (or file) path
+        mirror = Path(mirror).expanduser().resolve().as_uri()
+    if "{name}" in mirror or "{path}" in mirror:
+        return mirror.replace("{name}", urllib.parse.quote(name, safe="~")).replace(
+            "{path}", urllib.parse.quote(path, safe="/~"))
+    return mirror.rstrip("/") + "/" + urllib.parse.quote(name, safe="~")
+
+
+def candidate_urls(remote: Remote, mirrors: Sequence[str] = ()) -> list[str]:
+    """URLs to try, in order: the mirrors when any are given (the original host is then not used), else the
+    original URL."""
+    return [mirror_url(m, remote) for m in mirrors] if mirrors else [remote.url]
+
+
+# ------------------------------------------------------------------------------------------- checksums
+def _load_checksums(dest: Path) -> dict[str, Any]:
+    path = dest / CHECKSUMS
+    if not path.is_file():
+        return {"version": 1, "files": {}}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data.get("files"), dict):
+            raise ValueError("no 'files' mapping")
+        return data
+    except (ValueError, AttributeError) as e:
+        raise DownloadError(f"{path} is not a valid checksum record ({e}); delete it to start afresh") from None
+
+
+def _save_checksums(dest: Path, data: dict[str, Any]) -> None:
+    with atomic_write(dest / CHECKSUMS) as tmp:
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _hash_file(path: Path, md5: bool, progress: bool = False, desc: str = "") -> tuple[str, str | None]:
+    h, m = hashlib.sha256(), (hashlib.md5() if md5 else None)
+    bar = _bar(path.stat().st_size, desc or f"verifying {path.name}", progress)
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK * 4):
+            h.update(block)
+            if m is not None:
+                m.update(block)
+            bar.update(len(block))
+    bar.close()
+    return h.hexdigest(), (m.hexdigest() if m is not None else None)
+
+
+def _stat_record(path: Path) -> dict[str, int]:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _quick_ok(path: Path, rec: dict[str, Any] | None) -> bool:
+    """The file is unchanged since it was verified (same size and modification time)."""
+    if not rec or not path.is_file():
+        return False
+    st = path.stat()
+    return rec.get("size") == st.st_size and rec.get("mtime_ns") == st.st_mtime_ns
+
+
+def _bar(total: int | None, desc: str, progress: bool, initial: int = 0):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
+                disable=None if progress else True, leave=False, file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------------------ structure
+def sanity_check(path: Path, name: str) -> str | None:
+    """Cheap structural check for truncation; returns a reason when the file is plainly broken."""
+    size = path.stat().st_size
+    if size == 0:
+        return "the file is empty"
+    lower = name.lower()
+    try:
+        if lower.endswith((".zip", ".npz")):
+            with zipfile.ZipFile(path) as zf:
+                bad = zf.testzip()
+            if bad is not None:
+                return f"archive member {bad!r} fails its CRC check"
+        elif lower.endswith(".npy"):
+            import numpy as np
+
+            from .legacy import read_npy_header
+
+            with open(path, "rb") as f:
+                shape, _, dtype = read_npy_header(f)
+                start = f.tell()
+            if dtype.hasobject:
+                if not _ends_with_stop(path):
+                    return "the pickled array is cut short (no end marker)"
+            else:
+                want = start + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+                if size != want:
+                    return f"expected {want} bytes from its header, found {size}"
+        elif lower.endswith(".pkl"):
+            if not _ends_with_stop(path):
+                return "the pickle is cut short (no end marker)"
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
+def _ends_with_stop(path: Path) -> bool:
+    with open(path, "rb") as f:
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) == b"."  # pickle STOP opcode
+
+
+# ------------------------------------------------------------------------------------------- fetching
+def _describe_error(e: BaseException) -> str:
+    if isinstance(e, urllib.error.HTTPError):
+        return f"HTTP {e.code} {e.reason}"
+    if isinstance(e, urllib.error.URLError):
+        r = e.reason
+        if isinstance(r, socket.gaierror):
+            return f"host name not resolved ({r.strerror or r})"
+        if isinstance(r, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(r, (TimeoutError, socket.timeout)):
+            return "timed out"
+        if isinstance(r, FileNotFoundError):
+            return "no such file"
+        return str(getattr(r, "strerror", None) or r)
+    if isinstance(e, http.client.IncompleteRead):
+        return f"connection closed after {len(e.partial)} more bytes"
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+
+
+def _content_range(value: str | None) -> tuple[int, int | None] | None:
+    m = re.match(r"\s*bytes\s+(\d+)-\d+/(\d+|\*)", value or "")
+    if not m:
+        return None
+    return int(m.group(1)), (None if m.group(2) == "*" else int(m.group(2)))
+
+
+def _stream_once(url: str, part: Path, desc: str, progress: bool, timeout: float,
+                 hashers: list[Any], log: Callable[[str], None]) -> None:
+    """One attempt: fetch ``url`` into ``part`` (resuming it when possible) and feed ``hashers``.
+
+    Raises ``_Transient`` for failures worth another try (keeping ``part``), urllib errors otherwise.
+    """
+    offset = part.stat().st_size if part.exists() else 0
+    headers = {"User-Agent": "neural-storyteller-download/1", "Accept-Encoding": "identity"}
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    req = urllib.request.Request(url, headers=headers)
+    try:
+        resp = urllib.request.urlopen(req, timeout=timeout)
+    except urllib.error.HTTPError as e:
+        if e.code == 416 and offset:  # our .part is as long as (or longer than) the file: start again
+            e.close()
+            part.unlink()
+            raise _Transient("the server refused to resume (HTTP 416); restarting") from None
+        if e.code in TRANSIENT_HTTP:
+            e.close()
+            raise _Transient(f"HTTP {e.code} {e.reason}") from None
+        raise
+    except urllib.error.URLError as e:
+        if isinstance(e.reason, (TimeoutError, socket.timeout, ConnectionResetError)):
+            raise _Transient(_describe_error(e)) from None
+        raise
+    except (TimeoutError, socket.timeout, ConnectionResetError, http.client.HTTPException) as e:
+        raise _Transient(_describe_error(e)) from None
+    with resp:
+        status = getattr(resp, "status", None)
+        length = resp.headers.get("Content-Length")
+        length = int(length) if length and length.isdigit() else None
+        mode = "wb"
+        if offset and status == 206:
+            cr = _content_range(resp.headers.get("Content-Range"))
+            if cr is None or cr[0] != offset:
+                part.unlink()
+                raise _Transient(f"the server answered another range ({resp.headers.get('Content-Range')}); "
+                                 "restarting")
+            total = cr[1] if cr[1] is not None else (offset + length if length is not None else None)
+            mode = "ab"
+        else:
+            if offset:
+                log(f"  {part.name[:-5]}: the server does not support resuming; starting again from the beginning")
+            offset = 0
+            total = length
+        if mode == "ab":  # the hashers are fresh: feed them what we already have before appending
+            with open(part, "rb") as f:
+                while block := f.read(CHUNK * 4):
+                    for h in hashers:
+                        h.update(block)
+        bar = _bar(total, desc, progress, initial=offset)
+        received = offset
+        try:
+            with open(part, mode) as out:
+                while True:
+                    try:
+                        block = resp.read(CHUNK)
+                    except (http.client.IncompleteRead, ConnectionResetError, TimeoutError, socket.timeout,
+                            OSError, http.client.HTTPException) as e:
+                        raise _Transient(_describe_error(e)) from None
+                    if not block:
+                        break
+                    out.write(block)
+                    for h in hashers:
+                        h.update(block)
+                    received += len(block)
+                    bar.update(len(block))
+        finally:
+            bar.close()
+        if total is not None and received != total:
+            raise _Transient(f"connection closed after {received} of {total} bytes")
+
+
+def fetch(remote: Remote, dest: Path, urls: Sequence[str], *, expected_sha256: str | None = None,
+          check_md5: bool = True, retries: int = 3, backoff: float = 1.0, timeout: float = 60.0,
+          progress: bool = True, log: Callable[[str], None] = print) -> tuple[Path, dict[str, Any]]:
+    """Download ``remote`` into ``dest/remote.name`` (verified, atomically placed); return (path, record)."""
+    final = dest / remote.name
+    part = dest / (remote.name + ".part")
+    want_md5 = remote.md5.lower() if (check_md5 and remote.md5) else None
+    errors: list[str] = []
+    for url in urls:
+        for attempt in range(retries + 1):
+            hashers = [hashlib.sha256(), hashlib.md5()]
+            try:
+                _stream_once(url, part, remote.name, progress, timeout, hashers, log)
+            except _Transient as e:
+                if attempt < retries:
+                    wait = backoff * (2 ** attempt)
+                    log(f"  {remote.name}: {e}; retrying in {wait:g} s (resuming)")
+                    time.sleep(wait)
+                    continue
+                raise DownloadError(
+                    f"{remote.name}: download from {url} failed: {e}. The partial file {part} is kept; run the "
+                    "same command again to resume it") from None
+            except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as e:
+                errors.append(f"{url}: {_describe_error(e)}")
+                break
+            sha256, md5 = hashers[0].hexdigest(), hashers[1].hexdigest()
+            problem = None
+            if want_md5 and not md5.startswith(want_md5):
+                problem = (f"MD5 {md5} does not match the published {want_md5} (spec §1.3); the download is "
+                           "truncated or corrupt (use --no-md5 only if you trust this source)")
+            elif expected_sha256 and sha256 != expected_sha256:
+                problem = (f"SHA-256 {sha256} differs from {expected_sha256} recorded in {dest / CHECKSUMS} at the "
+                           "first download; the file is corrupt or was changed on the server")
+            else:
+                problem = sanity_check(part, remote.name)
+            if problem:
+                part.unlink(missing_ok=True)
+                raise DownloadError(f"{remote.name}: the file downloaded from {url} is bad: {problem}. It was "
+                                    "deleted; run again, or try another source with --mirror")
+            os.replace(part, final)
+            rec = {"sha256": sha256, "md5": md5, "url": url, **_stat_record(final),
+                   "verified": "md5" if want_md5 else ("sha256" if expected_sha256 else "recorded")}
+            return final, rec
+    if list(urls) == [remote.url]:
+        hint = ("The original host may be gone: fetch the file from a mirror with --mirror URL (for the "
+                f"skip-thoughts files e.g. --mirror {KNOWN_MIRROR}, see skip-thoughts#94) or a local folder")
+    else:
+        hint = f"Check the --mirror URL, or try another mirror (e.g. --mirror {KNOWN_MIRROR}) or a local folder"
+    raise DownloadError(f"cannot download {remote.name}: {'; '.join(errors)}. {hint}")
+
+
+# --------------------------------------------------------------------------------------------- unzip
+def _member_target(dest: Path, info: zipfile.ZipInfo) -> Path | None:
+    """Where a zip member goes under ``dest``; None to skip it; raises on an unsafe name."""
+    name = info.filename
+    if name.endswith("/") or info.is_dir():
+        return None
+    parts = [p for p in re.split(r"[\\/]+", name) if p not in ("", ".")]
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts or not parts:
+        raise DownloadError(f"refusing unsafe archive member {name!r} (absolute path or '..')")
+    if parts[0] == "__MACOSX" or parts[-1] == ".DS_Store":
+        return None
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise DownloadError(f"refusing archive member {name!r}: it is a symbolic link")
+    target = dest.joinpath(*parts)
+    if not target.resolve().is_relative_to(dest.resolve()):
+        raise DownloadError(f"refusing archive member {name!r}: it would be written outside {dest}")
+    return target
+
+
+def safe_extract(archive: Path, dest: Path, progress: bool = True) -> dict[str, dict[str, Any]]:
+    """Extract ``archive`` into ``dest`` safely; each member is written atomically and CRC-checked.
+
+    Returns ``{relative path: {sha256, size, mtime_ns}}`` for the files written.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as e:
+        raise DownloadError(f"{archive.name}: not a valid zip archive ({e}); delete it and run again") from None
+    with zf:
+        plan = [(info, _member_target(dest, info)) for info in zf.infolist()]
+        plan = [(i, t) for i, t in plan if t is not None]
+        need = sum(i.file_size for i, _ in plan)
+        free = shutil.disk_usage(dest).free
+        if need > free:
+            raise DownloadError(f"{archive.name}: unpacking needs {need / 1e9:.2f} GB but {dest} has only "
+                                f"{free / 1e9:.2f} GB free")
+        bar = _bar(need, f"unpacking {archive.name}", progress)
+        for info, target in plan:
+            h = hashlib.sha256()
+            try:
+                with zf.open(info) as src, atomic_write(target) as tmp, open(tmp, "wb") as dst:
+                    while block := src.read(CHUNK):
+                        dst.write(block)
+                        h.update(block)
+                        bar.update(len(block))
+            except (zipfile.BadZipFile, EOFError, OSError) as e:  # includes CRC mismatches
+                bar.close()
+                raise DownloadError(f"{archive.name}: member {info.filename!r} is corrupt ({e}); delete "
+                                    f"{archive} and run again") from None
+            out[target.relative_to(dest).as_posix()] = {"sha256": h.hexdigest(), **_stat_record(target)}
+        bar.close()
+    return out
+
+
+# -------------------------------------------------------------------------------------------- config
+def _find(dest: Path, name: str, members: Iterable[str] = ()) -> str:
+    """Relative path (POSIX) of ``name`` under ``dest``: a recorded zip member, else a top-level file, else ''."""
+    hits = sorted((m for m in members if PurePosixPath(m).name == name), key=lambda m: (m.count("/"), m))
+    for m in hits:
+        if (dest / m).is_file():
+            return m
+    if (dest / name).is_file():
+        return name
+    return ""
+
+
+def config_entries(dest: Path, members: Iterable[str] = ()) -> dict[str, Any]:
+    """Config keys (original names, spec §1.1) for the files present in ``dest``."""
+    members = list(members)
+    cfg: dict[str, Any] = {}
+    sk_ok = all((dest / f).is_file() for f in SKIPTHOUGHTS_FILES)
+    cfg["skmodels"] = "." if sk_ok else ""
+    cfg["sktables"] = "." if sk_ok else ""
+    for key, name in ZIP_MEMBERS.items():
+        cfg[key] = _find(dest, name, members)
+    for key, name in (("decmodel", "romance.npz"), ("vsemodel", "coco_embedding.npz")):
+        if cfg[key] and not (dest / (cfg[key] + ".pkl")).is_file():
+            cfg[key] = ""  # the options pickle must sit beside the npz (path + '.pkl')
+    if cfg["vsemodel"] and not (dest / (cfg["vsemodel"] + ".dictionary.pkl")).is_file():
+        cfg["vsemodel"] = ""
+    vgg = _find(dest, "vgg19.pkl")
+    cfg["vgg"] = vgg
+    cfg["cnn"] = "vgg19"
+    styles = {}
+    for style_name, file in (("romance", "romance_style.npy"), ("swift", "swift_style.npy")):
+        found = _find(dest, file, members)
+        if found:
+            styles[style_name] = found
+    if styles:
+        cfg["styles"] = styles
+    return cfg
+
+
+def write_config(dest: Path, members: Iterable[str] = (), log: Callable[[str], None] = print) -> Path | None:
+    """Write ``dest/config.yaml`` for the files present (unless the user replaced ours with their own)."""
+    import yaml
+
+    path = dest / "config.yaml"
+    if path.is_file() and not path.read_text(encoding="utf-8", errors="replace").startswith(CONFIG_MARKER):
+        log(f"kept your own {path} (it was not written by this command)")
+        return None
+    cfg = config_entries(dest, members)
+    missing = [k for k in ("skmodels", "decmodel", "dictionary", "vsemodel", "captions", "negbias", "posbias")
+               if not cfg.get(k)]
+    text = (f"{CONFIG_MARKER}; paths are relative to this file.\n"
+            "# Keys as in the original config.py (spec §1.1); an empty value is not loaded.\n"
+            "# Convert to the fast format with: python -m storyteller convert THIS_FOLDER OUT_FOLDER\n")
+    text += yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+    with atomic_write(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    if missing:
+        log(f"wrote {path} (not yet available: {', '.join(missing)})")
+    else:
+        log(f"wrote {path}")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------- main
+def _installed(remote: Remote, dest: Path, rec: dict[str, Any] | None, verify: bool, check_md5: bool,
+               progress: bool, log: Callable[[str], None]) -> dict[str, Any] | None:
+    """The (updated) record if ``remote`` is already in place and good, else None (a bad file is removed)."""
+    if remote.unzip:
+        members = (rec or {}).get("members") or {}
+        if not members or not all((dest / m).is_file() for m in members):
+            return None
+        for m, mrec in members.items():
+            if not verify and _quick_ok(dest / m, mrec):
+                continue
+            sha, _ = _hash_file(dest / m, False, progress)
+            if sha != mrec.get("sha256"):
+                log(f"  {m} (from {remote.name}) fails its recorded SHA-256; fetching {remote.name} again")
+                (dest / m).unlink()
+                return None
+            mrec.update(_stat_record(dest / m))
+        return rec
+    path = dest / remote.name
+    if not path.is_file():
+        return None
+    if not verify and _quick_ok(path, rec):
+        return rec
+    want_md5 = remote.md5.lower() if (check_md5 and remote.md5) else None
+    sha, md5 = _hash_file(path, True, progress)
+    if (want_md5 and not md5.startswith(want_md5)) or (rec and rec.get("sha256") not in (None, sha)):
+        log(f"  {remote.name} is present but fails verification; downloading it again")
+        path.unlink()
+        return None
+    if rec is None:
+        log(f"  {remote.name}: already present; " + ("MD5 verified" if want_md5 else "SHA-256 recorded (first seen)"))
+        rec = {"url": remote.url, "verified": "md5" if want_md5 else "recorded"}
+    return {**rec, "sha256": sha, "md5": md5, **_stat_record(path)}
+
+
+def download(dest: str | Path = "models", only: Sequence[str] | None = None, mirrors: Sequence[str] = (), *,
+             catalog: Sequence[Remote] = CATALOG, retries: int = 3, backoff: float = 1.0, timeout: float = 60.0,
+             verify: bool = False, keep_zip: bool = False, check_md5: bool = True, progress: bool = True,
+             log: Callable[[str], None] = print) -> Path | None:
+    """Fetch the groups in ``only`` (default all: skipthoughts, storyteller, vgg) into ``dest``, verify and unpack
+    them, then write ``dest/config.yaml``; returns its path (None if a user config was kept)."""
+    dest = Path(dest).expanduser()
+    dest.mkdir(parents=True, exist_ok=True)
+    groups = list(only) if only else list(GROUPS)
+    unknown = set(groups) - set(GROUPS) - {r.group for r in catalog}
+    if unknown:
+        raise DownloadError(f"unknown --only {sorted(unknown)}; choose from {', '.join(GROUPS)}")
+    sums = _load_checksums(dest)
+    files = sums["files"]
+    members: list[str] = [m for r in catalog if r.unzip for m in (files.get(r.name) or {}).get("members", {})]
+    failure: DownloadError | None = None
+    try:
+        for remote in (r for r in catalog if r.group in groups):
+            rec = files.get(remote.name)
+            present = _installed(remote, dest, rec, verify, check_md5, progress, log)
+            if present is not None:
+                files[remote.name] = present
+                _save_checksums(dest, sums)
+                log(f"{remote.name}: ok (already here)")
+                continue
+            log(f"{remote.name}: downloading")
+            urls = candidate_urls(remote, mirrors)
+            path, new = fetch(remote, dest, urls, expected_sha256=(rec or {}).get("sha256"), check_md5=check_md5,
+                              retries=retries, backoff=backoff, timeout=timeout, progress=progress, log=log)
+            if remote.unzip:
+                new["members"] = safe_extract(path, dest, progress)
+                members = [m for m in members if m not in new["members"]] + list(new["members"])
+                missing = [n for n in (*ZIP_MEMBERS.values(), *ZIP_COMPANIONS)
+                           if not any(PurePosixPath(m).name == n for m in new["members"])]
+                files[remote.name] = new
+                _save_checksums(dest, sums)
+                if not keep_zip:
+                    path.unlink()
+                if missing:  # the member list is inferred from the loaders (spec §1.2): warn, do not fail
+                    log(f"warning: {remote.name} lacks {', '.join(missing)} (it holds "
+                        f"{', '.join(sorted(new['members'])[:12])}); config.yaml leaves those parts empty")
+            else:
+                files[remote.name] = new
+                _save_checksums(dest, sums)
+            log(f"{remote.name}: ok ({new['verified'] if new['verified'] != 'recorded' else 'SHA-256 recorded'})")
+    except DownloadError as e:
+        failure = e
+    config = write_config(dest, members, log)
+    if failure is not None:
+        raise failure
+    return config
+
+
+# ----------------------------------------------------------------------------------------------- CLI
+def register(parser: argparse.ArgumentParser, command: str) -> None:
+    parser.description = ("Download the original neural-storyteller files (skip-thoughts, the storyteller zip, "
+                          "VGG-19), verify them, unpack, and write DEST/config.yaml.")
+    parser.add_argument("--dest", default="models", help="folder to download into (default ./models)")
+    parser.add_argument("--only", action="append", choices=GROUPS,
+                        help="fetch only this group (repeatable; default: all)")
+    parser.add_argument("--mirror", action="append", default=[], metavar="URL",
+                        help="fetch from this mirror instead of the original hosts (repeatable, tried in order): "
+                             "URL/NAME, or a template with {name} / {path} "
+                             f"(e.g. {KNOWN_MIRROR}), or a local folder")
+    parser.add_argument("--verify", action="store_true", help="re-hash files already present (default: size+mtime)")
+    parser.add_argument("--keep-zip", action="store_true", help="keep neural_storyteller.zip after unpacking")
+    parser.add_argument("--no-md5", action="store_true",
+                        help="do not check the published (third-party) MD5 sums; SHA-256 is still recorded")
+    parser.add_argument("--retries", type=int, default=3, help="retries per file after a dropped connection (default 3)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="network timeout in seconds (default 60)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    download(args.dest, args.only, args.mirror, retries=max(0, args.retries), timeout=args.timeout,
+             verify=args.verify, keep_zip=args.keep_zip, check_md5=not args.no_md5, progress=not args.quiet)
+    return 0
