@@ -108,8 +108,6 @@ def _update_config(folder: Path, **keys: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch  # noqa: F401  (fail early if torch is missing)
-
     from .. import generate, skipthoughts
     from ..style import make_style, read_passages
 

@@ -1,18 +1,22 @@
 """Shared training plumbing: seeding, devices, batching, checkpoints that resume."""
 from __future__ import annotations
 
+import math
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
+from tqdm.auto import tqdm
 
 from ..store import atomic_write
 
-__all__ = ["seed_everything", "pick_device", "Checkpoint", "batches", "pad", "Timer"]
+__all__ = ["seed_everything", "pick_device", "Checkpoint", "batches", "pad", "Timer", "fit"]
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -91,6 +95,72 @@ class Timer:
         return time.monotonic() - self.start
 
 
-def chunks(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(seq), size):
-        yield seq[i:i + size]
+def fit(
+    name: str,
+    modules: dict[str, nn.Module],
+    opt: torch.optim.Optimizer,
+    cfg: Any,
+    train: Sequence[Any],
+    held: Sequence[Any],
+    batch_loss: Callable[[Sequence[Any]], tuple[torch.Tensor, int]],
+    gen: torch.Generator,
+    ckpt: Checkpoint,
+    *,
+    resume: bool = False,
+    time_budget: float | None = None,
+    checkpoint_every: int = 200,
+) -> tuple[int, list[dict]]:
+    """Mini-batch training with a held-out loss per epoch, periodic checkpoints and exact resume.
+
+    ``batch_loss(items)`` returns the summed loss of a batch and the number of predicted tokens; ``cfg`` has
+    ``epochs``, ``batch_size`` and ``grad_clip``. Returns (epochs done, per-epoch history).
+    """
+    params = [p for m in modules.values() for p in m.parameters()]
+    epoch, step, history = 0, 0, []
+    if resume and ckpt.exists():
+        s = ckpt.load()
+        for key, module in modules.items():
+            module.load_state_dict(s[key])
+        opt.load_state_dict(s["opt"])
+        epoch, step, history = s["epoch"], s["step"], s["history"]
+        gen.set_state(s["gen"])
+    timer = Timer(time_budget)
+
+    def save(gen_state: torch.Tensor) -> None:
+        ckpt.save(**{k: m.state_dict() for k, m in modules.items()}, opt=opt.state_dict(), epoch=epoch, step=step,
+                  history=history, gen=gen_state, config=asdict(cfg))
+
+    while epoch < cfg.epochs and not timer.expired:
+        for m in modules.values():
+            m.train()
+        epoch_gen = gen.get_state()  # saved with checkpoints, so a resumed epoch sees the same batch order
+        order = batches(len(train), cfg.batch_size, gen)
+        bar = tqdm(order[step:], desc=f"{name} epoch {epoch + 1}/{cfg.epochs}", unit="batch")
+        for b in bar:
+            loss, n = batch_loss([train[i] for i in b])
+            opt.zero_grad()
+            (loss / n).backward()
+            nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            opt.step()
+            step += 1
+            bar.set_postfix(loss=f"{loss.item() / n:.3f}")
+            if step % checkpoint_every == 0 or timer.expired:
+                save(epoch_gen)
+            if timer.expired:
+                break
+        else:
+            for m in modules.values():
+                m.eval()
+            with torch.no_grad():
+                tot, cnt = 0.0, 0
+                for i in range(0, len(held), cfg.batch_size):
+                    part, k = batch_loss(held[i:i + cfg.batch_size])
+                    tot, cnt = tot + float(part), cnt + k
+            history.append({"epoch": epoch + 1, "heldout_loss": tot / cnt, "heldout_ppl": math.exp(tot / cnt),
+                            "train_loss_last": float(loss.detach()) / n})
+            tqdm.write(f"{name} epoch {epoch + 1}: held-out loss {tot / cnt:.3f} (perplexity {math.exp(tot / cnt):.1f})")
+            epoch, step = epoch + 1, 0
+            save(gen.get_state())
+    for m in modules.values():
+        m.eval()
+    return epoch, history

@@ -3,7 +3,6 @@ through the initial state (Kiros 2015: the romance decoder was trained this way 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -11,11 +10,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from .. import decoder as dec_mod
 from .. import skipthoughts as st
-from .common import Checkpoint, Timer, batches, pad, pick_device, seed_everything
+from .common import Checkpoint, fit, pad, pick_device, seed_everything
 from .corpus import build_dictionary
 
 __all__ = ["DecoderConfig", "make_passages", "train_decoder"]
@@ -87,14 +85,6 @@ def train_decoder(
     model.word_idict = {0: "<eos>", 1: "UNK", **{i: w for w, i in worddict.items()}}
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     ckpt = Checkpoint(checkpoint or out_path.with_suffix(".ckpt"))
-    epoch, step, history = 0, 0, []
-    epoch_gen = gen.get_state()
-    if resume and ckpt.exists():
-        s = ckpt.load()
-        model.load_state_dict(s["model"]), opt.load_state_dict(s["opt"])
-        epoch, step, history, epoch_gen = s["epoch"], s["step"], s["history"], s["gen"]
-        gen.set_state(epoch_gen)
-    timer = Timer(time_budget)
 
     def batch_loss(idx: Sequence[int]) -> tuple[torch.Tensor, int]:
         y, yl = pad([ids[i] for i in idx])
@@ -103,37 +93,8 @@ def train_decoder(
         mask = torch.arange(y.shape[1], device=dev)[None, :] < yl[:, None].to(dev)
         return nn.functional.cross_entropy(logits[mask], y[mask], reduction="sum"), int(mask.sum())
 
-    while epoch < cfg.epochs and not timer.expired:
-        model.train()
-        epoch_gen = gen.get_state()
-        order = batches(len(train), cfg.batch_size, gen)
-        bar = tqdm(order[step:], desc=f"decoder epoch {epoch + 1}/{cfg.epochs}", unit="batch")
-        for b in bar:
-            loss, n = batch_loss([train[i] for i in b])
-            opt.zero_grad()
-            (loss / n).backward()
-            nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-            step += 1
-            bar.set_postfix(loss=f"{loss.item() / n:.3f}")
-            if step % 200 == 0 or timer.expired:
-                ckpt.save(model=model.state_dict(), opt=opt.state_dict(), epoch=epoch, step=step, history=history,
-                          gen=epoch_gen, config=asdict(cfg))
-            if timer.expired:
-                break
-        else:
-            model.eval()
-            with torch.no_grad():
-                tot, cnt = 0.0, 0
-                for i in range(0, len(held), cfg.batch_size):
-                    l_, n_ = batch_loss(held[i:i + cfg.batch_size])
-                    tot, cnt = tot + float(l_), cnt + n_
-            ppl = math.exp(tot / cnt)
-            history.append({"epoch": epoch + 1, "heldout_loss": tot / cnt, "heldout_ppl": ppl})
-            tqdm.write(f"decoder epoch {epoch + 1}: held-out perplexity {ppl:.1f}")
-            epoch, step = epoch + 1, 0
-            ckpt.save(model=model.state_dict(), opt=opt.state_dict(), epoch=epoch, step=step, history=history,
-                      gen=gen.get_state(), config=asdict(cfg))
+    epoch, history = fit("decoder", {"model": model}, opt, cfg, train, held, batch_loss, gen, ckpt, resume=resume,
+                         time_budget=time_budget)
     model.eval().cpu()
     dec_mod.save_model(model, out_path, half=half)
     metrics = {"vocabulary": V, "train_passages": len(train), "heldout_passages": len(held), "epochs_done": epoch,

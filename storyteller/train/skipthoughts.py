@@ -9,20 +9,17 @@ encoders and their word tables, written in the converted format ``skipthoughts.l
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
-from tqdm.auto import tqdm
 
 from .. import skipthoughts as st
 from ..gru import KirosGRU
-from .common import Checkpoint, Timer, batches, pad, pick_device, seed_everything
+from .common import Checkpoint, fit, pad, pick_device, seed_everything
 from .corpus import build_dictionary
 
 __all__ = ["SkipThoughtConfig", "SkipThoughtNet", "train_skipthoughts"]
@@ -117,16 +114,8 @@ def train_skipthoughts(
     n_out = min(cfg.out_words, V)
     uni = SkipThoughtNet(V, n_out, cfg.dim_word, cfg.uni_dim, cfg.dec_dim, False).to(dev)
     bi = SkipThoughtNet(V, n_out, cfg.dim_word, cfg.bi_dim, cfg.dec_dim, True).to(dev)
-    params = list(uni.parameters()) + list(bi.parameters())
-    opt = torch.optim.Adam(params, lr=cfg.lr)
+    opt = torch.optim.Adam(list(uni.parameters()) + list(bi.parameters()), lr=cfg.lr)
     ckpt = Checkpoint(checkpoint or Path(out_models) / "skipthoughts.ckpt")
-    epoch, step, history = 0, 0, []
-    if resume and ckpt.exists():
-        s = ckpt.load()
-        uni.load_state_dict(s["uni"]), bi.load_state_dict(s["bi"]), opt.load_state_dict(s["opt"])
-        epoch, step, history = s["epoch"], s["step"], s["history"]
-        gen.set_state(s["gen"])
-    timer = Timer(time_budget)
 
     def batch_loss(items: Sequence[tuple[int, int, int]]) -> tuple[torch.Tensor, int]:
         cur = [ids[d][i + 1] for d, i, _ in items]
@@ -144,41 +133,9 @@ def train_skipthoughts(
                 total, count = total + loss, count + n
         return total, count
 
-    epoch_gen = gen.get_state()
-    while epoch < cfg.epochs and not timer.expired:
-        uni.train(), bi.train()
-        epoch_gen = gen.get_state()  # saved with checkpoints, so a resumed epoch sees the same batch order
-        order = batches(len(train), cfg.batch_size, gen)
-        bar = tqdm(order[step:], desc=f"skip-thoughts epoch {epoch + 1}/{cfg.epochs}", unit="batch")
-        for b in bar:
-            loss, n = batch_loss([train[i] for i in b])
-            opt.zero_grad()
-            (loss / n).backward()
-            nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            opt.step()
-            step += 1
-            bar.set_postfix(loss=f"{loss.item() / n / 4:.3f}")
-            if step % 200 == 0 or timer.expired:
-                ckpt.save(uni=uni.state_dict(), bi=bi.state_dict(), opt=opt.state_dict(), epoch=epoch, step=step,
-                          history=history, gen=epoch_gen, config=asdict(cfg))
-            if timer.expired:
-                break
-        else:
-            uni.eval(), bi.eval()
-            with torch.no_grad():
-                tot, cnt = 0.0, 0
-                for i in range(0, len(held), cfg.batch_size):
-                    l_, n_ = batch_loss(held[i:i + cfg.batch_size])
-                    tot, cnt = tot + float(l_), cnt + n_
-            # Four decoders (uni/bi x prev/next) predict every target token: report the per-token mean.
-            held_loss = tot / cnt
-            history.append({"epoch": epoch + 1, "heldout_loss": held_loss, "heldout_ppl": math.exp(held_loss),
-                            "train_loss_last": float(loss.detach()) / n})
-            tqdm.write(f"skip-thoughts epoch {epoch + 1}: held-out loss {held_loss:.3f} (perplexity {math.exp(held_loss):.1f})")
-            epoch, step = epoch + 1, 0
-            ckpt.save(uni=uni.state_dict(), bi=bi.state_dict(), opt=opt.state_dict(), epoch=epoch, step=step,
-                      history=history, gen=gen.get_state(), config=asdict(cfg))
-
+    # Four decoders (uni/bi x prev/next) predict every target token: losses are per-token means over all four.
+    epoch, history = fit("skip-thoughts", {"uni": uni, "bi": bi}, opt, cfg, train, held, batch_loss, gen, ckpt,
+                         resume=resume, time_budget=time_budget)
     uni.eval().cpu(), bi.eval().cpu()
     model = st.SkipThoughts(
         uni=uni.encoder, bi=bi.encoder,
