@@ -68,10 +68,10 @@ class SkipThoughtNet(nn.Module):
         emb[:, 0] = 0.0  # the first input is the zero vector, as in the storyteller decoder
         inp = torch.cat([emb, ctx[:, None, :].expand(-1, y.shape[1], -1)], 2)
         h, _ = dec(inp)
-        logits = self.out(h)
         mask = torch.arange(y.shape[1], device=y.device)[None, :] < y_len[:, None].to(y.device)
         tgt = torch.where(y < self.out.out_features, y, torch.ones_like(y))
-        loss = nn.functional.cross_entropy(logits[mask], tgt[mask], reduction="sum")
+        # the output layer only on real (unpadded) positions: most of the cost, none of it wasted
+        loss = nn.functional.cross_entropy(self.out(h[mask]), tgt[mask], reduction="sum")
         return loss, int(mask.sum())
 
 
