@@ -25,6 +25,7 @@ Usage:
   python benchmarks/bench_full_size.py --device cuda
   python benchmarks/bench_full_size.py --keep --workdir W ; ... --reuse W/model   # build once, measure again
   python benchmarks/bench_full_size.py --profile        # torch.profiler tables for the hot spots, on stderr
+  python benchmarks/bench_full_size.py --plain          # also measure with the fast CPU paths switched off
 """
 from __future__ import annotations
 
@@ -138,17 +139,12 @@ def build_model(folder: Path, d: dict, seed: int = 0) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     vocab = vocabulary()
 
-    # skip-thoughts: encoders via save_model (tables written separately, streamed, never in RAM)
+    # skip-thoughts: the encoders (the tables are written separately, streamed, never in RAM)
     log("building: skip-thought encoders")
     uni = KirosGRU(d["dim_word"], d["uni"])
     bi = KirosGRU(d["dim_word"], d["bi"], bidirectional=True)
     kiros_bias(uni, bi)
-    scratch = Path(tempfile.mkdtemp(dir=folder, prefix=".scratch-"))
-    try:
-        empty = np.zeros((0, d["dim_word"]), np.float32)
-        skipthoughts.save_model(skipthoughts.SkipThoughts(uni, bi, empty, empty, {}, [], {}, {}), folder, scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    skipthoughts.save_encoders(uni, bi, folder)
     n = d["table_rows"]
     words = ["UNK", "<eos>"] + vocab
     words += [f"w{i}" for i in range(n - len(words))]
@@ -252,8 +248,10 @@ def matmul_gflops(n: int, device: str, reps: int = 5, onednn: bool = False) -> f
     a = torch.randn(n, n, device=device)
     b = torch.randn(n, n, device=device)
     if onednn:
-        packed = _packed(b, None, n)
-        fn = lambda: _plinear(a, packed)  # noqa: E731
+        from storyteller.gru import PackedLinear
+
+        packed = PackedLinear(b.t().contiguous(), None)  # y = a @ b
+        fn = lambda: packed(a)  # noqa: E731
     else:
         fn = lambda: torch.mm(a, b)  # noqa: E731
     fn()
@@ -283,7 +281,9 @@ def drop_page_cache(folder: Path) -> bool:
 
 
 LOAD_SCRIPT = r"""
-import json, sys, time
+import json, os, sys, time
+hashes = os.path.join(os.environ["STORYTELLER_CACHE"], "file-hashes.json")
+hash_cache = os.path.isfile(hashes)
 t0 = time.perf_counter()
 import torch
 from storyteller import generate
@@ -295,7 +295,7 @@ if sys.argv[2].startswith("cuda"):
     torch.cuda.synchronize()
 t2 = time.perf_counter()
 st = {l.split(":")[0]: int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(("VmHWM", "VmRSS", "RssAnon", "RssFile"))}
-print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "status_kb": st,
+print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "status_kb": st, "hash_cache": hash_cache,
                   "utable_mapped": type(z["stv"].utable).__name__, "cvec_rows": int(z["cvec"].shape[0])}))
 """
 
@@ -355,97 +355,28 @@ def profile(fn, title: str, rows: int = 15) -> None:
     log(prof.key_averages(group_by_input_shape=True).table(sort_by="self_cpu_time_total", row_limit=rows))
 
 
-# ------------------------------------------------------------------------------------------ prototypes
-# Proposed changes to other modules, tried here by monkeypatching (``--prototype``). Both use oneDNN's
-# prepacked float32 linear (torch.ops.mkldnn._reorder_linear_weight / _linear_pointwise, what
-# torch.compile's freezing uses on CPU), which runs the skinny GEMMs of a GRU step at ~200 GFLOP/s on two
-# AVX-512 cores where torch.nn.functional.linear (MKL sgemm) reaches 60-150.
+# ------------------------------------------------------------------------------------------ fast paths
+# On CPU, Decoder.step and embedding.encode_sentences use oneDNN's prepacked weights (storyteller.gru.packed_linear,
+# built on the private torch.ops.mkldnn._reorder_linear_weight / _linear_pointwise), and encode_sentences folds
+# the GRU's input projection into one GEMM over the words used. ``--plain`` measures the same figures with them
+# switched off, i.e. the fallback code that runs where the ops are missing, and checks the results agree.
 def packed_linear_ok() -> bool:
-    import torch
+    from storyteller import gru
 
+    return gru.packed_linear_available()
+
+
+@contextlib.contextmanager
+def plain_paths():
+    """Switch the fast CPU paths off (as if the oneDNN ops were unavailable)."""
+    from storyteller import gru
+
+    saved = gru._PACKED_OK
+    gru._PACKED_OK = False
     try:
-        w = torch.randn(8, 4)
-        p = torch.ops.mkldnn._reorder_linear_weight(w, 2)
-        x = torch.randn(3, 4)
-        return torch.allclose(torch.ops.mkldnn._linear_pointwise(x, p, None, "none", [], ""), x @ w.t(), atol=1e-5)
-    except Exception:  # noqa: BLE001 - any failure means "not available"
-        return False
-
-
-def _packed(weight, bias, hint: int):
-    import torch
-
-    return torch.ops.mkldnn._reorder_linear_weight(weight.detach().contiguous(), hint), \
-        (bias.detach() if bias is not None else None)
-
-
-def _plinear(x, packed):
-    import torch
-
-    return torch.ops.mkldnn._linear_pointwise(x, packed[0], packed[1], "none", [], "")
-
-
-def _gru_gates(gi, gh, h, d):
-    import torch
-
-    r = torch.sigmoid(gi[:, :d] + gh[:, :d])
-    u = torch.sigmoid(gi[:, d:2 * d] + gh[:, d:2 * d])
-    n = torch.tanh(gi[:, 2 * d:] + r * gh[:, 2 * d:])
-    return n + u * (h - n)  # = u * h + (1 - u) * n, the Kiros GRU
-
-
-def prototype_decoder_step(dec, hint: int = 50):
-    """Decoder.step with prepacked weights (proposed for decoder.Decoder.step on CPU)."""
-    import torch
-
-    g, d = dec.decoder, dec.decoder.hidden_size
-    ih = _packed(g.weight_ih_l0, g.bias_ih_l0, hint)
-    hh = _packed(g.weight_hh_l0, g.bias_hh_l0, hint)  # (0 for the Kiros GRU)
-    hid = _packed(dec.ff_hid.weight, dec.ff_hid.bias, hint) if dec.ff_hid is not None else None
-    logit = _packed(dec.ff_logit.weight, dec.ff_logit.bias, hint)
-
-    @torch.no_grad()
-    def step(prev, state):
-        h = _gru_gates(_plinear(dec.embed(prev), ih), _plinear(state, hh), state, d)
-        x = torch.tanh(_plinear(h, hid)) if hid is not None else h
-        return torch.softmax(_plinear(x, logit), dim=-1), h
-
-    return step
-
-
-def prototype_encode_sentences(batch_size: int = 256):
-    """embedding.encode_sentences with the input projection folded into a (n_words, 3d) table (one GEMM at
-    load instead of one per token) and prepacked recurrent weights (proposed for embedding.encode_sentences)."""
-    import torch
-
-    from storyteller import embedding
-
-    cache = {}
-
-    @torch.no_grad()
-    def encode_sentences(model, X, verbose=False, batch_size=batch_size):
-        g, d = model.encoder, model.encoder.hidden_size
-        if id(model) not in cache:
-            table = torch.nn.functional.linear(model.Wemb.weight, g.weight_ih_l0, g.bias_ih_l0)
-            cache[id(model)] = (table, _packed(g.weight_hh_l0, g.bias_hh_l0, batch_size))
-        table, hh = cache[id(model)]
-        ids = [model.word_ids(c) for c in X]
-        out = np.empty((len(ids), d), dtype=np.float32)
-        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        for s in range(0, len(order), batch_size):
-            idx = order[s:s + batch_size]
-            lens = [len(ids[i]) for i in idx]  # descending: the active rows are a prefix
-            mat = torch.zeros((len(idx), lens[0]), dtype=torch.long)
-            for j, i in enumerate(idx):
-                mat[j, :lens[j]] = torch.tensor(ids[i])
-            h = torch.zeros((len(idx), d))
-            for t in range(lens[0]):
-                a = sum(1 for n in lens if n > t)
-                h[:a] = _gru_gates(table[mat[:a, t]], _plinear(h[:a], hh), h[:a], d)
-            out[idx] = (h / torch.linalg.vector_norm(h, dim=1, keepdim=True)).numpy()
-        return out
-
-    return encode_sentences
+        yield
+    finally:
+        gru._PACKED_OK = saved
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -463,8 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse", default=None, help="use a model folder built earlier (with --keep) instead of building")
     ap.add_argument("--keep", action="store_true", help="keep the synthetic model folder")
     ap.add_argument("--profile", action="store_true", help="print torch.profiler tables for the hot spots on stderr")
-    ap.add_argument("--prototype", action="store_true",
-                    help="also measure the proposed faster decoder step / caption embedding (monkeypatched; CPU)")
+    ap.add_argument("--plain", action="store_true",
+                    help="also measure the decoder step / caption embedding with the fast CPU paths switched off")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
@@ -491,9 +422,11 @@ def main(argv: list[str] | None = None) -> int:
     peak = max(mkl, onednn)
     E("matmul_peak", peak, "GFLOP/s", n=dims["matmul"], torch_mm_gflops=round(mkl, 1),
       onednn_prepacked_gflops=round(onednn, 1))
-    proto = args.prototype and device == "cpu" and packed_linear_ok()
-    if args.prototype and not proto:
-        log("--prototype: needs the CPU and oneDNN's prepacked linear; skipped")
+    fast = device == "cpu" and packed_linear_ok()
+    common["fast_cpu_paths"] = fast
+    plain = args.plain and fast
+    if args.plain and not plain:
+        log("--plain: the fast paths are not in use here (they need the CPU and oneDNN's prepacked linear); skipped")
 
     tmp_root = None
     if args.reuse:
@@ -512,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
         build_model(folder, dims, args.seed)
         E("build", time.perf_counter() - t, "s", disk_gb=round(need / 1e9, 2), **{k: dims[k] for k in
                                                                                  ("table_rows", "captions")})
+    # load_all's user cache (file-hashes.json; cvec files it cannot write beside the captions) stays with the model
+    os.environ.setdefault("STORYTELLER_CACHE", str(folder.parent / "user-cache"))
     try:
         # --- caption-pool embedding throughput (first cache build)
         vse = embedding.load_model(folder / "coco_embedding.safetensors", device)
@@ -536,15 +471,16 @@ def main(argv: list[str] | None = None) -> int:
                 fake_cache(folder)
         E("caption_embedding", len(sample) / dt, "captions/s", captions=len(sample),
           full_pool_estimate_s=round(len(caps) / (len(sample) / dt), 1))
-        if proto:
-            fast = prototype_encode_sentences()
+        if plain:
             check = sample[:2000]
-            diff = float(np.abs(fast(vse, check) - embedding.encode_sentences(vse, check)).max())
-            t = time.perf_counter()
-            fast(vse, sample)
-            dt = time.perf_counter() - t
-            E("caption_embedding_proto", len(sample) / dt, "captions/s", captions=len(sample),
-              full_pool_estimate_s=round(len(caps) / (len(sample) / dt), 1), max_abs_diff_vs_current=diff)
+            with plain_paths():
+                ref = embedding.encode_sentences(vse, check)
+                t = time.perf_counter()
+                embedding.encode_sentences(vse, sample)
+                dt = time.perf_counter() - t
+            diff = float(np.abs(embedding.encode_sentences(vse, check) - ref).max())
+            E("caption_embedding_plain", len(sample) / dt, "captions/s", captions=len(sample),
+              full_pool_estimate_s=round(len(caps) / (len(sample) / dt), 1), max_abs_diff_vs_fast=diff)
         if args.profile:
             profile(lambda: embedding.encode_sentences(vse, sample[:2048]), "VSE encode_sentences, 2048 captions")
         del vse
@@ -556,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
             st = r["status_kb"]
             E(label, r["load_s"], "s", import_s=round(r["import_s"], 3), peak_rss_gb=round(st["VmHWM"] / 2**20, 3),
               rss_anon_gb=round(st.get("RssAnon", 0) / 2**20, 3), rss_file_gb=round(st.get("RssFile", 0) / 2**20, 3),
-              page_cache_dropped=dropped, tables=r["utable_mapped"])
+              page_cache_dropped=dropped, tables=r["utable_mapped"], file_hash_cache=r["hash_cache"])
             if drop:
                 E("load_all_peak_rss", st["VmHWM"] / 2**20, "GB")
 
@@ -625,24 +561,23 @@ def main(argv: list[str] | None = None) -> int:
 
         text = one_story("story_k100_bw50")
 
-        if proto:  # the same with the prepacked decoder step
-            dec.step = prototype_decoder_step(dec)
-            with StepTimer(dec, device) as st:
-                t = time.perf_counter()
-                hyps = decoder.beam_search(dec, shift, 50)
-                total = time.perf_counter() - t
-            flops = sum(step_flops(w, dec.options) for w in st.widths)
-            step_s = sum(st.times)
-            gflops_step = flops / step_s / 1e9
-            same = [h for h, _ in hyps] == [h for h, _ in base_hyps]
-            E("beam_step_bw50_proto", gflops_step / peak, "fraction of matmul_peak",
-              ms_per_step=round(1e3 * total / len(st.times), 2),
-              step_ms_per_step=round(1e3 * step_s / len(st.times), 2), gflops_step=round(gflops_step, 1),
-              matmul_peak_gflops=round(peak, 1), steps=len(st.times), same_beams_as_current=same,
-              max_score_diff=float(max(abs(a - b) for (_, a), (_, b) in zip(hyps, base_hyps))) if same else None)
-            text_proto = one_story("story_k100_bw50_proto")
-            E("story_proto_same_text", float(text_proto == text), "bool")
-            del dec.step
+        if plain:  # the same with the fast paths switched off
+            with plain_paths():
+                with StepTimer(dec, device) as st:
+                    t = time.perf_counter()
+                    hyps = decoder.beam_search(dec, shift, 50)
+                    total = time.perf_counter() - t
+                flops = sum(step_flops(w, dec.options) for w in st.widths)
+                step_s = sum(st.times)
+                gflops_step = flops / step_s / 1e9
+                same = [h for h, _ in hyps] == [h for h, _ in base_hyps]
+                E("beam_step_bw50_plain", gflops_step / peak, "fraction of matmul_peak",
+                  ms_per_step=round(1e3 * total / len(st.times), 2),
+                  step_ms_per_step=round(1e3 * step_s / len(st.times), 2), gflops_step=round(gflops_step, 1),
+                  matmul_peak_gflops=round(peak, 1), steps=len(st.times), same_beams_as_fast=same,
+                  max_score_diff=float(max(abs(a - b) for (_, a), (_, b) in zip(hyps, base_hyps))) if same else None)
+                text_plain = one_story("story_k100_bw50_plain")
+            E("story_plain_same_text", float(text_plain == text), "bool")
     finally:
         if tmp_root is not None:
             if args.keep:

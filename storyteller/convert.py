@@ -37,7 +37,6 @@ import pickle
 import shutil
 import struct
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -431,21 +430,11 @@ def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bo
         enc_outs = ["uni_skip.safetensors", "uni_skip.json", "bi_skip.safetensors", "bi_skip.json"]
         guard(enc_srcs, enc_outs)
         if not job.skip("skipthoughts", enc_srcs, enc_outs):
-            uni, uopts = skipthoughts._load_encoder(models / "uni_skip", "skmodels", bidirectional=False)
-            bi, bopts = skipthoughts._load_encoder(models / "bi_skip", "skmodels", bidirectional=True)
-            # save_model writes encoders and tables together; the tables are already written (streamed), so it
-            # gets empty placeholders whose output goes to a scratch folder.
-            scratch = Path(tempfile.mkdtemp(prefix=".scratch-", dir=dest))
-            try:
-                model = skipthoughts.SkipThoughts(
-                    uni, bi, np.zeros((0, uni.input_size), np.float32), np.zeros((0, bi.input_size), np.float32),
-                    {}, [], uopts, bopts)
-                skipthoughts.save_model(model, dest, scratch)
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
+            uni, bi, uopts, bopts = skipthoughts.load_encoders(models, "skmodels")
+            skipthoughts.save_encoders(uni, bi, dest, uopts, bopts)  # the tables were streamed above
             job.done("skipthoughts", enc_srcs, enc_outs)
             log(f"skip-thoughts encoders: uni {uni.hidden_size}, bi 2x{bi.hidden_size}, dim_word {uni.input_size}")
-            del uni, bi, model
+            del uni, bi
         out_cfg["skmodels"] = out_cfg["sktables"] = "."
 
     # ---- decoder
@@ -605,9 +594,9 @@ def build_caption_cache(dest: str | Path, vsemodel: str | Path, captions: str | 
                                 "cache": str(cache_dir.resolve())})
     if vse is None:
         vse = embedding.load_model(cfg["vsemodel"])
-    caps = generate.read_captions(cfg["captions"])
+    caps, sig = generate._read_captions_signed(cfg["captions"])
     t0 = time.perf_counter()
-    cvec = generate.caption_vectors(vse, caps, cfg, verbose=progress)
+    cvec = generate.caption_vectors(vse, caps, cfg, verbose=progress, captions_file=(cfg["captions"], sig))
     dt = time.perf_counter() - t0
     after = sorted(cache_dir.glob("cvec-*.npy"), key=lambda p: p.stat().st_mtime_ns) if cache_dir.is_dir() else []
     new = [p for p in after if before.get(p) != p.stat().st_mtime_ns]

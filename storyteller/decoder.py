@@ -18,7 +18,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from .gru import KirosGRU, torch_to_theano
+from .gru import KirosGRU, assign_state, embedding, packed_linear, torch_to_theano
 from .legacy import ModelFileError, load_npz, load_pickle, py2_text
 
 __all__ = ["Decoder", "load_model", "save_model", "beam_search", "run_sampler", "sample"]
@@ -31,7 +31,7 @@ class Decoder(nn.Module):
 
     def __init__(self, n_words: int, dim_word: int, dimctx: int, dim: int, doutput: bool = True) -> None:
         super().__init__()
-        self.Wemb = nn.Embedding(n_words, dim_word)
+        self.Wemb = embedding(n_words, dim_word)
         self.ff_state = nn.Linear(dimctx, dim)
         self.decoder = KirosGRU(dim_word, dim)
         self.ff_hid = nn.Linear(dim, dim_word) if doutput else None
@@ -59,18 +59,34 @@ class Decoder(nn.Module):
         return self.ff_logit(h)
 
     def step(self, prev: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``f_next``: previous word ids (B,) and states (B, dim) -> (probabilities (B, V), new states)."""
-        h = self.decoder.step(self.embed(prev), state)
-        return torch.softmax(self.logits(h), dim=-1), h
+        """``f_next``: previous word ids (B,) and states (B, dim) -> (probabilities (B, V), new states).
 
-    def forward(self, ctx: torch.Tensor, inputs: torch.Tensor, dropout: float = 0.0) -> torch.Tensor:
-        """Teacher-forced logits (B, T, V) for target words ``inputs`` (B, T) (used for training; ``dropout``
-        on the word inputs and the GRU outputs applies in training mode only)."""
+        On CPU without autograd the four weight matrices are used prepacked for oneDNN (packed once per model
+        and re-packed if the weights change; see ``gru.packed_linear``), else through ``F.linear``."""
+        h = self.decoder.step(self.embed(prev), state)
+        return torch.softmax(self._step_logits(h), dim=-1), h
+
+    def _step_logits(self, h: torch.Tensor) -> torch.Tensor:
+        """:meth:`logits` of one step's states (B, dim), with the prepacked weights where they may be used."""
+        logit = packed_linear(self, "logit", self.ff_logit.weight, self.ff_logit.bias, like=h)
+        if logit is None:
+            return self.logits(h)
+        if self.ff_hid is not None:
+            h = torch.tanh(packed_linear(self, "hid", self.ff_hid.weight, self.ff_hid.bias, like=h)(h))
+        return logit(h)
+
+    def hidden(self, ctx: torch.Tensor, inputs: torch.Tensor, dropout: float = 0.0) -> torch.Tensor:
+        """Teacher-forced GRU states (B, T, dim) for target words ``inputs`` (B, T) (training; ``dropout`` on the
+        word inputs and the states applies in training mode only)."""
         prev = torch.cat([torch.full_like(inputs[:, :1], -1), inputs[:, :-1]], 1)
         x = self.embed(prev.reshape(-1)).view(*prev.shape, -1)
         x = nn.functional.dropout(x, dropout, self.training)
         hs, _ = self.decoder(x, self.init_state(ctx).unsqueeze(0))
-        return self.logits(nn.functional.dropout(hs, dropout, self.training))
+        return nn.functional.dropout(hs, dropout, self.training)
+
+    def forward(self, ctx: torch.Tensor, inputs: torch.Tensor, dropout: float = 0.0) -> torch.Tensor:
+        """Teacher-forced logits (B, T, V) for target words ``inputs`` (B, T)."""
+        return self.logits(self.hidden(ctx, inputs, dropout))
 
     def __getitem__(self, key: str):  # old notebooks read dec['options'] / dec['word_idict']
         return getattr(self, key)
@@ -98,9 +114,10 @@ def load_model(
     path, key = Path(path_to_model), "decmodel"
     if path.suffix == ".safetensors":
         opts = json.loads(path.with_suffix(".json").read_text())
-        dec = Decoder(opts["n_words"], opts["dim_word"], opts["dimctx"], opts["dim"], opts.get("doutput", True))
+        with torch.device("meta"):  # no random init: the file's weights replace it
+            dec = Decoder(opts["n_words"], opts["dim_word"], opts["dimctx"], opts["dim"], opts.get("doutput", True))
         try:
-            dec.load_state_dict(load_file(str(path)))
+            assign_state(dec, load_file(str(path)), copy=True)
         except RuntimeError as e:
             raise ModelFileError(f"config key '{key}': {path} does not match its options: {e}") from None
     else:
@@ -124,7 +141,8 @@ def load_model(
             if tuple(p[name].shape) != shape:
                 raise ModelFileError(
                     f"config key '{key}': {path} parameter '{name}' has shape {tuple(p[name].shape)}, expected {shape}.")
-        dec = Decoder(n, dw, dc, d, deep)
+        with torch.device("meta"):
+            dec = Decoder(n, dw, dc, d, deep)
         t = {k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in p.items() if k in need}
         state = {"Wemb.weight": t["Wemb"], "ff_state.weight": t["ff_state_W"].T, "ff_state.bias": t["ff_state_b"],
                  "ff_logit.weight": t["ff_logit_W"].T, "ff_logit.bias": t["ff_logit_b"]}
@@ -132,7 +150,7 @@ def load_model(
             state.update({"ff_hid.weight": t["ff_hid_W"].T, "ff_hid.bias": t["ff_hid_b"]})
         gru = KirosGRU.from_theano({k: p[f"decoder_{k}"] for k in ("W", "b", "U", "Wx", "Ux", "bx")})
         state.update({f"decoder.{k}": v for k, v in gru.state_dict().items()})
-        dec.load_state_dict({k: v.contiguous() for k, v in state.items()})
+        assign_state(dec, state)
     dec.options = {**{k: v for k, v in opts.items() if isinstance(v, (str, int, float, bool, type(None)))}}
     dec.word_idict = _load_word_idict(Path(path_to_dictionary))
     return dec.eval().to(device)

@@ -8,6 +8,7 @@ words map to UNK (1).
 """
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,8 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 from tqdm.auto import tqdm
 
-from .gru import KirosGRU, torch_to_theano
+from .gru import KirosGRU, assign_state, kiros_gates, packed_linear, theano_to_torch, torch_to_theano
+from .gru import embedding as gru_embedding
 from .legacy import ModelFileError, load_npz, load_pickle, py2_text
 
 __all__ = ["VSE", "load_model", "save_model", "encode_sentences", "encode_images", "tokenize_caption"]
@@ -30,7 +32,7 @@ class VSE(nn.Module):
 
     def __init__(self, n_words: int, dim_word: int, dim: int, dim_image: int) -> None:
         super().__init__()
-        self.Wemb = nn.Embedding(n_words, dim_word)
+        self.Wemb = gru_embedding(n_words, dim_word)
         self.encoder = KirosGRU(dim_word, dim)
         self.ff_image = nn.Linear(dim_image, dim)
         self.worddict: dict[str, int] = {}
@@ -86,9 +88,10 @@ def load_model(path_to_model: str | Path, device: str | torch.device = "cpu") ->
     if path.suffix == ".safetensors":
         opts = json.loads(path.with_suffix(".json").read_text())
         worddict = json.loads(path.with_suffix(".dictionary.json").read_text(encoding="utf-8"))
-        model = VSE(opts["n_words"], opts["dim_word"], opts["dim"], opts["dim_image"])
+        with torch.device("meta"):  # no random init: the file's weights replace it
+            model = VSE(opts["n_words"], opts["dim_word"], opts["dim"], opts["dim_image"])
         try:
-            model.load_state_dict(load_file(str(path)))
+            assign_state(model, load_file(str(path)), copy=True)
         except RuntimeError as e:
             raise ModelFileError(f"config key '{key}': {path} does not match its options: {e}") from None
     else:
@@ -106,13 +109,17 @@ def load_model(path_to_model: str | Path, device: str | torch.device = "cpu") ->
             if tuple(p[name].shape) != shape:
                 raise ModelFileError(
                     f"config key '{key}': {path} parameter '{name}' has shape {tuple(p[name].shape)}, expected {shape}.")
-        model = VSE(opts["n_words"], opts["dim_word"], opts["dim"], opts["dim_image"])
-        gru = {k: p[f"encoder_{k}"] for k in ("W", "b", "U", "Wx", "Ux", "bx")}
-        with torch.no_grad():
-            model.Wemb.weight.copy_(torch.from_numpy(p["Wemb"]))
-            model.encoder.load_state_dict(KirosGRU.from_theano(gru).state_dict())
-            model.ff_image.weight.copy_(torch.from_numpy(p["ff_image_W"].T))
-            model.ff_image.bias.copy_(torch.from_numpy(p["ff_image_b"]))
+        with torch.device("meta"):
+            model = VSE(opts["n_words"], opts["dim_word"], opts["dim"], opts["dim_image"])
+        gru = theano_to_torch({k: p[f"encoder_{k}"] for k in ("W", "b", "U", "Wx", "Ux", "bx")})
+        state = {"Wemb.weight": torch.from_numpy(np.asarray(p["Wemb"], dtype=np.float32)),
+                 "ff_image.weight": torch.from_numpy(np.asarray(p["ff_image_W"], dtype=np.float32).T),
+                 "ff_image.bias": torch.from_numpy(np.asarray(p["ff_image_b"], dtype=np.float32)),
+                 **{f"encoder.{k}": v for k, v in gru.items()}}
+        try:
+            assign_state(model, state)
+        except RuntimeError as e:
+            raise ModelFileError(f"config key '{key}': {path} does not match its options: {e}") from None
     model.worddict = worddict
     model.options = {**model.options, **{k: v for k, v in opts.items()
                                          if isinstance(v, (str, int, float, bool, type(None)))}}
@@ -149,18 +156,57 @@ def to_theano(model: VSE) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------------------------------------- encoding
 @torch.no_grad()
 def encode_sentences(
-    model: VSE, X: Sequence[str], verbose: bool = False, batch_size: int = 128
+    model: VSE, X: Sequence[str], verbose: bool = False, batch_size: int | None = None
 ) -> np.ndarray:
-    """Encode captions into the joint space: float32 (N, dim), unit rows."""
+    """Encode captions into the joint space: float32 (N, dim), unit rows.
+
+    ``batch_size``: captions per GRU batch (default 256 on the prepacked CPU path, else 128).
+    """
     if isinstance(X, str):
         raise TypeError("encode_sentences() takes a list of sentences, not a single string")
     ids = [model.word_ids(c) for c in X]
     out = np.empty((len(ids), model.options["dim"]), dtype=np.float32)
+    if not ids:
+        return out
+    g = model.encoder
+    hh = packed_linear(g, "hh", g.weight_hh_l0, g.bias_hh_l0, like=model.Wemb.weight)
+    if hh is not None:
+        _encode_packed(model, ids, out, hh, batch_size or 256, verbose)
+        return out
+    batch_size = batch_size or 128
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths together: little padding
     batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
     for idx in tqdm(batches, disable=not verbose, desc="embedding captions", unit="batch"):
         out[idx] = _l2norm(model.sentence_vectors([ids[i] for i in idx])).cpu().numpy()
     return out
+
+
+def _encode_packed(model: VSE, ids: list[list[int]], out: np.ndarray, hh, batch_size: int, verbose: bool) -> None:
+    """The CPU fast path of :func:`encode_sentences` (same GRU, same results up to float rounding).
+
+    The input projection ``x W + b`` of every word used is computed once (one GEMM over those rows of ``Wemb``)
+    instead of once per token, and the recurrent product uses oneDNN's prepacked weights (``hh``). Captions run
+    longest first, so at step t the captions still running are a prefix of the batch.
+    """
+    g = model.encoder
+    lens = np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids))
+    flat = np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64, count=int(lens.sum()))
+    words, token_rows = np.unique(flat, return_inverse=True)
+    proj = nn.functional.linear(model.Wemb.weight[torch.from_numpy(words)], g.weight_ih_l0, g.bias_ih_l0)
+    starts = np.cumsum(lens) - lens
+    order = np.argsort(-lens, kind="stable")
+    steps = range(0, len(order), batch_size)
+    for s in tqdm(steps, disable=not verbose, desc="embedding captions", unit="batch"):
+        idx = order[s:s + batch_size]
+        blen = lens[idx]                                      # descending
+        t = np.arange(blen[0])
+        pos = np.minimum(starts[idx, None] + t, len(flat) - 1)  # (B, T) token positions (clipped past the end)
+        rows = torch.from_numpy(token_rows.reshape(-1)[pos])   # rows of proj; ignored past each caption's end
+        running = (blen[None, :] > t[:, None]).sum(1).tolist()  # captions still running at each step
+        h = proj.new_zeros((len(idx), g.hidden_size))
+        for step, a in enumerate(running):
+            h[:a] = kiros_gates(proj[rows[:a, step]], hh(h[:a]), h[:a])
+        out[idx] = _l2norm(h).numpy()
 
 
 @torch.no_grad()

@@ -5,9 +5,10 @@
 """
 from __future__ import annotations
 
+import json
+import operator
 import os
-import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -72,39 +73,122 @@ def read_captions(path: str | Path) -> list[str]:
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"config key 'captions': {path}: file not found. Check the path in config.yaml.")
-    caps = []
-    for line in path.read_bytes().split(b"\n"):
-        raw = line.strip()
-        try:
-            caps.append(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            caps.append(raw.decode("latin-1"))
-    if caps and caps[-1] == "" and path.read_bytes().endswith(b"\n"):
+    data = path.read_bytes()
+    try:
+        # Valid UTF-8 as a whole: every line is too ("\n" and ASCII whitespace never occur inside a multi-byte
+        # character), and stripping the ASCII whitespace of the text equals stripping the bytes.
+        caps = list(map(operator.methodcaller("strip", _ASCII_WS), data.decode("utf-8").split("\n")))
+    except UnicodeDecodeError:
+        caps = []
+        for line in data.split(b"\n"):
+            raw = line.strip()
+            try:
+                caps.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                caps.append(raw.decode("latin-1"))
+    if caps and caps[-1] == "" and data.endswith(b"\n"):
         caps.pop()  # iterating a file yields no line after the final newline
     return caps
+
+
+_ASCII_WS = " \t\n\r\x0b\x0c"  # what bytes.strip() removes
+
+
+def _user_cache_dir(cfg: Mapping[str, Any] | None = None) -> Path:
+    return Path((cfg or {}).get("cache") or os.environ.get("STORYTELLER_CACHE")
+                or Path.home() / ".cache" / "storyteller")
 
 
 def _cache_dirs(cfg: Mapping[str, Any]) -> list[Path]:
     dirs = []
     if cfg.get("captions"):
         dirs.append(Path(cfg["captions"]).parent / "cache")  # shipped with a bundle
-    dirs.append(Path(cfg.get("cache") or os.environ.get("STORYTELLER_CACHE")
-                     or Path.home() / ".cache" / "storyteller"))
+    dirs.append(_user_cache_dir(cfg))
     return dirs
 
 
-def caption_vectors(vse: embedding.VSE, captions: list[str], cfg: Mapping[str, Any], verbose: bool = True) -> np.ndarray:
+class _DigestCache:
+    """SHA-256 digests of files remembered in ``file-hashes.json`` (in the user's cache folder) under the file's
+    path and stat signature (size, mtime_ns, ctime_ns, inode), so an unchanged 70 MB model file is not re-read
+    on every load. A changed file has another signature and is hashed again; the digests stay content hashes."""
+
+    NAME, LIMIT = "file-hashes.json", 256
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / self.NAME
+        self.changed = False
+        try:
+            entries = json.loads(self.path.read_text(encoding="utf-8"))
+            self.entries: dict[str, dict] = entries if isinstance(entries, dict) else {}
+        except (OSError, ValueError):
+            self.entries = {}
+
+    @staticmethod
+    def signature(path: str | Path) -> list[int]:
+        st = os.stat(path)
+        return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+    def digest(self, path: Path, kind: str, compute: Callable[[], str], sig: list[int] | None = None) -> str:
+        """The digest ``compute()`` gives for ``path`` (``kind`` names what is hashed), cached by signature.
+        ``sig``: the signature the file had when the data ``compute`` hashes was read (default: now)."""
+        key = f"{kind}:{os.path.abspath(path)}"
+        sig = sig or self.signature(path)
+        entry = self.entries.get(key)
+        if isinstance(entry, dict) and entry.get("sig") == sig and isinstance(entry.get("sha256"), str):
+            return entry["sha256"]
+        value = compute()
+        if self.signature(path) == sig:  # not modified since it was read
+            self.entries.pop(key, None)
+            self.entries[key] = {"sig": sig, "sha256": value}
+            while len(self.entries) > self.LIMIT:
+                self.entries.pop(next(iter(self.entries)))
+            self.changed = True
+        return value
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        try:
+            with atomic_write(self.path) as tmp:
+                tmp.write_text(json.dumps(self.entries, indent=0), encoding="utf-8")
+        except OSError:
+            pass  # a read-only cache folder only costs the hashing next time
+
+
+def _captions_digest(captions: list[str]) -> str:
+    return sha256_bytes("\n".join(captions).encode("utf-8", "surrogateescape"))
+
+
+def _read_captions_signed(path: str | Path) -> tuple[list[str], list[int] | None]:
+    """:func:`read_captions` and the file's signature before reading (None if it changed meanwhile)."""
+    sig = _DigestCache.signature(path) if Path(path).is_file() else None
+    caps = read_captions(path)
+    return caps, (sig if sig == _DigestCache.signature(path) else None)
+
+
+def caption_vectors(vse: embedding.VSE, captions: list[str], cfg: Mapping[str, Any], verbose: bool = True, *,
+                    captions_file: tuple[str | Path, list[int] | None] | None = None) -> np.ndarray:
     """VSE embeddings of the caption pool, cached on disk under a key made of the captions' and the VSE's
-    hashes (so a changed file never reuses a stale cache)."""
+    hashes (so a changed file never reuses a stale cache).
+
+    ``captions_file``: ``(path, signature)`` of the file ``captions`` were read from, as
+    ``_read_captions_signed`` gives it; the captions' digest may then come from the hash cache.
+    """
     vse_path = Path(cfg["vsemodel"])
     vse_files = [vse_path] + [Path(str(vse_path) + s) for s in (".pkl", ".dictionary.pkl")] + \
         [vse_path.with_suffix(s) for s in (".json", ".dictionary.json")]
-    h = sha256_bytes("\n".join(captions).encode("utf-8", "surrogateescape"))
+    dirs = _cache_dirs(cfg)
+    digests = _DigestCache(_user_cache_dir())  # never in a bundle's own cache folder
+    if captions_file is not None and captions_file[1] is not None:
+        h = digests.digest(Path(captions_file[0]), "read_captions-v1", lambda: _captions_digest(captions),
+                           captions_file[1])  # (bump the tag if read_captions ever reads differently)
+    else:
+        h = _captions_digest(captions)
     for f in vse_files:
         if f.is_file():
-            h += sha256_file(f)
+            h += digests.digest(f, "file", lambda f=f: sha256_file(f))
+    digests.save()
     name = f"cvec-{sha256_bytes(h.encode())[:20]}.npy"
-    dirs = _cache_dirs(cfg)
     for d in dirs:
         if (d / name).is_file():
             cvec = np.load(d / name, mmap_mode="r")
@@ -151,9 +235,10 @@ def load_all(config: str | Path | Mapping[str, Any] | None = None, device: str |
 
         z["net"] = vision.build_cnn(cfg["cnn"], cfg["vgg"] or None, device)
     say("Loading captions...")
-    z["cap"] = read_captions(cfg["captions"]) if cfg["captions"] else []
+    z["cap"], cap_sig = _read_captions_signed(cfg["captions"]) if cfg["captions"] else ([], None)
     say("Embedding captions...")
-    z["cvec"] = caption_vectors(z["vse"], z["cap"], cfg, verbose) if z["vse"] is not None and z["cap"] else None
+    z["cvec"] = (caption_vectors(z["vse"], z["cap"], cfg, verbose, captions_file=(cfg["captions"], cap_sig))
+                 if z["vse"] is not None and z["cap"] else None)
     say("Loading biases...")
     dim = z["stv"].dim if z["stv"] is not None else None
     z["bneg"] = style.load_style(cfg["negbias"], dim, "negbias") if cfg["negbias"] else None

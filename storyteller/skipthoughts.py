@@ -11,7 +11,7 @@ each half L2-normalised (no epsilon), concatenated (4800-d for the original mode
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +21,47 @@ from safetensors.torch import load_file, save_file
 from torch.nn.utils.rnn import pack_padded_sequence
 from tqdm.auto import tqdm
 
-from .gru import KirosGRU, torch_to_theano
+from .gru import KirosGRU, assign_state, torch_to_theano
 from .legacy import ModelFileError, load_npz, load_object_table, load_pickle, read_npy_header
-from .tokenize import preprocess
 
-__all__ = ["SkipThoughts", "load_model", "load_tables", "preprocess", "encode", "save_model"]
+__all__ = ["SkipThoughts", "WordRows", "load_model", "load_tables", "load_encoders", "preprocess", "encode",
+           "save_model", "save_encoders"]
+
+
+class WordRows(Mapping):
+    """``dictionary.txt`` word -> table row, as a read-only mapping built on first use.
+
+    The last duplicate wins, as the original's ``OrderedDict(zip(words, range(n)))`` did. Building the dict of
+    the original 930,913 words takes ~0.25 s, so :func:`load_model` leaves it to the first lookup.
+    """
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self._words = words
+        self._rows: dict[str, int] | None = None
+
+    @property
+    def rows(self) -> dict[str, int]:
+        if self._rows is None:
+            self._rows = dict(zip(self._words, range(len(self._words))))
+        return self._rows
+
+    def __getitem__(self, word: str) -> int:
+        return self.rows[word]
+
+    def get(self, word: str, default=None):
+        return self.rows.get(word, default)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        return f"WordRows({len(self._words)} lines{'' if self._rows is None else ', built'})"
 
 
 @dataclass
@@ -36,7 +72,7 @@ class SkipThoughts:
     bi: KirosGRU
     utable: np.ndarray  # (n_words, dim_word) float32, possibly a read-only memory map
     btable: np.ndarray
-    word_rows: dict[str, int]  # dictionary.txt word -> table row (the last duplicate wins, as OrderedDict did)
+    word_rows: Mapping[str, int]  # dictionary.txt word -> table row (last duplicate wins); a dict or WordRows
     words: list[str] = field(default_factory=list)  # dictionary.txt lines as stripped, in row order
     uoptions: dict = field(default_factory=dict)
     boptions: dict = field(default_factory=dict)
@@ -58,6 +94,14 @@ class SkipThoughts:
     # dict-style access keeps old notebooks (model['utable'], model['uoptions']) working.
     def __getitem__(self, key: str):
         return getattr(self, key)
+
+
+def preprocess(text: Sequence[str]) -> list[str]:
+    """The original's tokenisation (:func:`storyteller.tokenize.preprocess`). NLTK is imported on first use,
+    not with this module: it takes about a second, which ``load_all`` does not need to pay."""
+    from .tokenize import preprocess as _preprocess
+
+    return _preprocess(text)
 
 
 # ----------------------------------------------------------------------------------------------- loading
@@ -87,9 +131,10 @@ def _load_encoder(base: Path, key: str, bidirectional: bool) -> tuple[KirosGRU, 
     native = base.with_suffix(".safetensors")
     if native.is_file():
         opts = json.loads(base.with_suffix(".json").read_text())
-        gru = KirosGRU(opts["dim_word"], opts["dim"], bidirectional=bidirectional)
+        with torch.device("meta"):  # no random init: the file's weights replace it
+            gru = KirosGRU(opts["dim_word"], opts["dim"], bidirectional=bidirectional)
         try:
-            gru.load_state_dict(load_file(str(native)))
+            assign_state(gru, load_file(str(native)), copy=True)
         except RuntimeError as e:
             raise ModelFileError(f"config key '{key}': {native} does not match its options: {e}") from None
         return gru, opts
@@ -105,6 +150,15 @@ def _load_encoder(base: Path, key: str, bidirectional: bool) -> tuple[KirosGRU, 
         bwd = _gru_params(params, "encoder_r", npz, key)
         _check_gru(bwd, opts["dim_word"], opts["dim"], npz, key, "encoder_r")
     return KirosGRU.from_theano(fwd, bwd), opts
+
+
+def load_encoders(path_to_models: str | Path, key: str = "skmodels") -> tuple[KirosGRU, KirosGRU, dict, dict]:
+    """Load only the two encoders from a folder: ``(uni, bi, uoptions, boptions)``, from ``uni_skip``/``bi_skip``
+    ``.safetensors`` + ``.json`` or the original ``.npz`` + ``.npz.pkl``; the word tables are not read."""
+    models = Path(path_to_models)
+    uni, uopts = _load_encoder(models / "uni_skip", key, bidirectional=False)
+    bi, bopts = _load_encoder(models / "bi_skip", key, bidirectional=True)
+    return uni.eval(), bi.eval(), uopts, bopts
 
 
 def _read_table(path: Path, key: str) -> np.ndarray:
@@ -132,7 +186,7 @@ def load_tables(path_to_tables: str | Path, key: str = "sktables") -> tuple[np.n
     if not dict_path.is_file():
         raise ModelFileError(f"config key '{key}': {dict_path}: file not found.")
     # Each line decoded as UTF-8 then str.strip()ped (all Unicode whitespace), as the original does.
-    words = [line.strip() for line in dict_path.read_bytes().decode("utf-8").split("\n")]
+    words = list(map(str.strip, dict_path.read_bytes().decode("utf-8").split("\n")))
     if words and words[-1] == "":
         words.pop()
     if len(words) != len(utable) or len(words) != len(btable):
@@ -147,9 +201,7 @@ def load_model(
     path_to_models: str | Path, path_to_tables: str | Path, device: str | torch.device = "cpu"
 ) -> SkipThoughts:
     """Load the uni-skip and bi-skip encoders and their word tables (original or converted files)."""
-    models = Path(path_to_models)
-    uni, uopts = _load_encoder(models / "uni_skip", "skmodels", bidirectional=False)
-    bi, bopts = _load_encoder(models / "bi_skip", "skmodels", bidirectional=True)
+    uni, bi, uopts, bopts = load_encoders(path_to_models)
     utable, btable, words = load_tables(path_to_tables)
     for name, table, gru in (("utable", utable, uni), ("btable", btable, bi)):
         if table.shape[1] != gru.input_size:
@@ -157,40 +209,56 @@ def load_model(
                 f"config key 'sktables': {name}.npy rows are {table.shape[1]}-d but the encoder expects "
                 f"dim_word={gru.input_size}."
             )
-    word_rows = {w: i for i, w in enumerate(words)}  # later duplicates overwrite earlier ones
     for needed in ("UNK", "<eos>"):
-        if needed not in word_rows:
+        if needed not in words:
             raise ModelFileError(
                 f"config key 'sktables': {Path(path_to_tables) / 'dictionary.txt'} has no '{needed}' entry; "
                 "the file is corrupt or truncated (skip-thoughts#85). Re-download it."
             )
-    model = SkipThoughts(uni.eval(), bi.eval(), utable, btable, word_rows, words, uopts, bopts)
+    model = SkipThoughts(uni, bi, utable, btable, WordRows(words), words, uopts, bopts)
     return model.to(device)
 
 
-def save_model(model: SkipThoughts, path_to_models: str | Path, path_to_tables: str | Path, half: bool = False) -> None:
-    """Write the converted format: ``uni_skip``/``bi_skip`` ``.safetensors`` + ``.json``, float32 tables.
+def save_model(model: SkipThoughts, path_to_models: str | Path, path_to_tables: str | Path | None = None,
+               half: bool = False, *, tables: bool = True) -> None:
+    """Write the converted format: ``uni_skip``/``bi_skip`` ``.safetensors`` + ``.json`` in ``path_to_models``,
+    and (``tables=True``) float32 ``utable.npy``/``btable.npy`` and ``dictionary.txt`` in ``path_to_tables``.
 
     ``half=True`` stores weights and tables as float16 (half the disk; computation stays float32).
+    ``tables=False`` writes the encoders only (see :func:`save_encoders`), e.g. when the tables were streamed.
     """
     from .store import atomic_write
 
-    models, tables = Path(path_to_models), Path(path_to_tables)
+    save_encoders(model.uni, model.bi, path_to_models, model.uoptions, model.boptions, half=half)
+    if not tables:
+        return
+    if path_to_tables is None:
+        raise TypeError("save_model: path_to_tables is needed to write the word tables (or pass tables=False)")
+    tables_dir = Path(path_to_tables)
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    for name, table in (("utable", model.utable), ("btable", model.btable)):
+        with atomic_write(tables_dir / f"{name}.npy") as tmp, open(tmp, "wb") as f:
+            np.save(f, np.ascontiguousarray(table, dtype=np.float16 if half else np.float32))
+    with atomic_write(tables_dir / "dictionary.txt") as tmp:
+        tmp.write_text("".join(w + "\n" for w in model.words), encoding="utf-8")
+
+
+def save_encoders(uni: KirosGRU, bi: KirosGRU, path_to_models: str | Path, uoptions: Mapping | None = None,
+                  boptions: Mapping | None = None, half: bool = False) -> None:
+    """Write the two encoders as ``uni_skip``/``bi_skip`` ``.safetensors`` + ``.json`` (what
+    :func:`load_encoders` reads); options that are not plain JSON values are dropped."""
+    from .store import atomic_write
+
+    models = Path(path_to_models)
     models.mkdir(parents=True, exist_ok=True)
-    tables.mkdir(parents=True, exist_ok=True)
-    for name, gru, opts in (("uni_skip", model.uni, model.uoptions), ("bi_skip", model.bi, model.boptions)):
-        opts = {**_json_safe(opts), "dim_word": gru.input_size, "dim": gru.hidden_size, "encoder": "gru"}
-        dtype = torch.float16 if half else torch.float32
+    dtype = torch.float16 if half else torch.float32
+    for name, gru, opts in (("uni_skip", uni, uoptions or {}), ("bi_skip", bi, boptions or {})):
+        opts = {**_json_safe(dict(opts)), "dim_word": gru.input_size, "dim": gru.hidden_size, "encoder": "gru"}
         state = {k: v.detach().cpu().to(dtype).contiguous() for k, v in gru.state_dict().items()}
         with atomic_write(models / f"{name}.safetensors") as tmp:
             save_file(state, str(tmp))
         with atomic_write(models / f"{name}.json") as tmp:
             tmp.write_text(json.dumps(opts, indent=1, sort_keys=True))
-    for name, table in (("utable", model.utable), ("btable", model.btable)):
-        with atomic_write(tables / f"{name}.npy") as tmp, open(tmp, "wb") as f:
-            np.save(f, np.ascontiguousarray(table, dtype=np.float16 if half else np.float32))
-    with atomic_write(tables / "dictionary.txt") as tmp:
-        tmp.write_text("".join(w + "\n" for w in model.words), encoding="utf-8")
 
 
 def _json_safe(opts: dict) -> dict:

@@ -89,9 +89,10 @@ def train_decoder(
     def batch_loss(idx: Sequence[int]) -> tuple[torch.Tensor, int]:
         y, yl = pad([ids[i] for i in idx])
         y = y.to(dev)
-        logits = model(ctx[idx].to(dev), y, cfg.dropout)
+        hs = model.hidden(ctx[idx].to(dev), y, cfg.dropout)
         mask = torch.arange(y.shape[1], device=dev)[None, :] < yl[:, None].to(dev)
-        return nn.functional.cross_entropy(logits[mask], y[mask], reduction="sum"), int(mask.sum())
+        # the output layers only on real (unpadded) positions: most of the cost, none of it wasted
+        return nn.functional.cross_entropy(model.logits(hs[mask]), y[mask], reduction="sum"), int(mask.sum())
 
     epoch, history = fit("decoder", {"model": model}, opt, cfg, train, held, batch_loss, gen, ckpt, resume=resume,
                          time_budget=time_budget)
