@@ -13,7 +13,7 @@ from torch import nn
 
 from .. import decoder as dec_mod
 from .. import skipthoughts as st
-from .common import Checkpoint, fit, pad, pick_device, seed_everything
+from .common import Checkpoint, fit, output_on, pad, pick_device, seed_everything
 from .corpus import build_dictionary
 
 __all__ = ["DecoderConfig", "make_passages", "train_decoder"]
@@ -91,8 +91,7 @@ def train_decoder(
         y = y.to(dev)
         hs = model.hidden(ctx[idx].to(dev), y, cfg.dropout)
         mask = torch.arange(y.shape[1], device=dev)[None, :] < yl[:, None].to(dev)
-        # the output layers only on real (unpadded) positions: most of the cost, none of it wasted
-        return nn.functional.cross_entropy(model.logits(hs[mask]), y[mask], reduction="sum"), int(mask.sum())
+        return nn.functional.cross_entropy(output_on(model.logits, hs, mask), y[mask], reduction="sum"), int(mask.sum())
 
     epoch, history = fit("decoder", {"model": model}, opt, cfg, train, held, batch_loss, gen, ckpt, resume=resume,
                          time_budget=time_budget)

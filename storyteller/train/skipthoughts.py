@@ -19,7 +19,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from .. import skipthoughts as st
 from ..gru import KirosGRU
-from .common import Checkpoint, fit, pad, pick_device, seed_everything
+from .common import Checkpoint, fit, output_on, pad, pick_device, seed_everything
 from .corpus import build_dictionary
 
 __all__ = ["SkipThoughtConfig", "SkipThoughtNet", "train_skipthoughts"]
@@ -70,8 +70,7 @@ class SkipThoughtNet(nn.Module):
         h, _ = dec(inp)
         mask = torch.arange(y.shape[1], device=y.device)[None, :] < y_len[:, None].to(y.device)
         tgt = torch.where(y < self.out.out_features, y, torch.ones_like(y))
-        # the output layer only on real (unpadded) positions: most of the cost, none of it wasted
-        loss = nn.functional.cross_entropy(self.out(h[mask]), tgt[mask], reduction="sum")
+        loss = nn.functional.cross_entropy(output_on(self.out, h, mask), tgt[mask], reduction="sum")
         return loss, int(mask.sum())
 
 
