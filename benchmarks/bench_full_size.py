@@ -366,17 +366,10 @@ def packed_linear_ok() -> bool:
     return gru.packed_linear_available()
 
 
-@contextlib.contextmanager
 def plain_paths():
-    """Switch the fast CPU paths off (as if the oneDNN ops were unavailable)."""
     from storyteller import gru
 
-    saved = gru._PACKED_OK
-    gru._PACKED_OK = False
-    try:
-        yield
-    finally:
-        gru._PACKED_OK = saved
+    return gru.plain_paths()
 
 
 def main(argv: list[str] | None = None) -> int:

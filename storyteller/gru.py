@@ -14,15 +14,16 @@ h' = (1 - z) * n + z * h, so with z = u the mapping is exact: ``weight_ih = [W.T
 """
 from __future__ import annotations
 
+import contextlib
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import torch
 from torch import nn
 
 __all__ = ["KirosGRU", "theano_to_torch", "torch_to_theano", "no_tf32", "kiros_gates", "PackedLinear",
-           "packed_linear_available", "packed_linear", "assign_state", "embedding"]
+           "packed_linear_available", "packed_linear", "plain_paths", "assign_state", "embedding"]
 
 THEANO_NAMES = ("W", "b", "U", "Wx", "Ux", "bx")
 
@@ -149,6 +150,17 @@ def packed_linear_available() -> bool:
     if _PACKED_OK is None:
         _PACKED_OK = _probe_packed_linear()
     return _PACKED_OK
+
+
+@contextlib.contextmanager
+def plain_paths() -> Iterator[None]:
+    """Run with the prepacked CPU paths off, as where the oneDNN ops are missing (for checks and benchmarks)."""
+    global _PACKED_OK
+    saved, _PACKED_OK = _PACKED_OK, False
+    try:
+        yield
+    finally:
+        _PACKED_OK = saved
 
 
 def _probe_packed_linear() -> bool:

@@ -4,7 +4,6 @@ re-pack when the weights change; plus the loading shortcuts (meta-device constru
 map, caption reading, the file-hash cache) and the public encoder save/load."""
 from __future__ import annotations
 
-import contextlib
 import random
 
 import numpy as np
@@ -18,15 +17,7 @@ needs_packed = pytest.mark.skipif(not gru.packed_linear_available(), reason="one
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-@contextlib.contextmanager
-def plain_path():
-    """Run the code as if the oneDNN ops did not exist."""
-    saved = gru._PACKED_OK
-    gru._PACKED_OK = False
-    try:
-        yield
-    finally:
-        gru._PACKED_OK = saved
+plain_path = gru.plain_paths
 
 
 def kiros(*grus: torch.nn.GRU) -> None:
