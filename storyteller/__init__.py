@@ -7,4 +7,9 @@ skip-thought vectors -> style shift -> GRU decoder with beam search. The public 
     z = generate.load_all()            # the default bundle, or a config.yaml for the original files
     generate.story(z, 'images/cat.jpg')
 """
+from .errors import (ConfigError, DownloadError, ImageError, InputError, ModelFileError, PunktDataError,
+                     StorytellerError)
+
 __version__ = "0.1.0"
+__all__ = ["__version__", "StorytellerError", "ModelFileError", "ConfigError", "ImageError", "InputError",
+           "DownloadError", "PunktDataError"]

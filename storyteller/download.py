@@ -99,8 +99,7 @@ SKIPTHOUGHTS_FILES = ("uni_skip.npz", "uni_skip.npz.pkl", "bi_skip.npz", "bi_ski
 TRANSIENT_HTTP = {408, 429, 500, 502, 503, 504}
 
 
-class DownloadError(RuntimeError):
-    """A file could not be fetched or failed verification. The message is one line and names the file/URL."""
+from .errors import DownloadError  # noqa: E402  (re-exported)
 
 
 class _Transient(Exception):

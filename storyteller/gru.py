@@ -28,10 +28,7 @@ __all__ = ["KirosGRU", "theano_to_torch", "torch_to_theano", "no_tf32", "kiros_g
 THEANO_NAMES = ("W", "b", "U", "Wx", "Ux", "bx")
 
 
-def no_tf32() -> None:
-    """Keep float32 matmuls in full float32 on CUDA (the original ran in float32; spec §8.1)."""
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+from .runtime import no_tf32  # noqa: E402  (re-exported)
 
 
 def theano_to_torch(p: Mapping[str, np.ndarray]) -> dict[str, torch.Tensor]:

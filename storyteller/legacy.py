@@ -29,11 +29,7 @@ __all__ = [
 ]
 
 
-class ModelFileError(ValueError):
-    """A model file is missing, unreadable, unsafe, or has the wrong content.
-
-    The message names the file, the config key (when known), what was expected and how to fix it.
-    """
+from .errors import ModelFileError  # noqa: E402  (re-exported: older code imports it from here)
 
 
 def _numpy_reconstruct() -> Any:

@@ -37,8 +37,7 @@ _PUNKT_SHA256: dict[str, str] = {
 _WORD_TOKENIZER = NLTKWordTokenizer()
 
 
-class PunktDataError(ValueError):
-    """The vendored Punkt data is missing or corrupt."""
+from .errors import PunktDataError  # noqa: E402  (re-exported)
 
 
 def _data_error(problem: str, directory: Path) -> PunktDataError:

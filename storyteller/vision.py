@@ -68,8 +68,7 @@ _VGG_HINT = ("download the original weights with `python -m storyteller download
              "of vgg19.pkl (or a torchvision-format .pth/.safetensors) in config.yaml key 'vgg'")
 
 
-class ImageError(ValueError):
-    """An image cannot be read or is unusable; the message names the file (or the object) and why."""
+from .errors import ImageError  # noqa: E402  (re-exported)
 
 
 # ----------------------------------------------------------------------------------------------- reading
@@ -510,10 +509,9 @@ def load_vgg19(weights: str | Path | Mapping[str, torch.Tensor], *, device: str 
 
 # ----------------------------------------------------------------------------------------------- extractors
 def _device(device: str | torch.device) -> torch.device:
-    device = torch.device(device)
-    if device.type == "cuda":
-        no_tf32()  # float32 stays float32, so CUDA features match the CPU ones (spec §8.1)
-    return device
+    from .runtime import resolve_device
+
+    return resolve_device(device)  # TF32 off: CUDA features match the CPU ones
 
 
 class FeatureExtractor(abc.ABC):

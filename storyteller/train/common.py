@@ -29,16 +29,9 @@ def seed_everything(seed: int) -> torch.Generator:
 
 def pick_device(device: str | None) -> torch.device:
     """``None``/``'auto'`` -> cuda when available, else cpu. TF32 stays off for float32 fidelity."""
-    if device in (None, "auto"):
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    dev = torch.device(device)
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise RuntimeError("--device cuda was asked for but no CUDA GPU is available")
-        from ..gru import no_tf32
+    from ..runtime import resolve_device
 
-        no_tf32()
-    return dev
+    return resolve_device(device, option="--device")
 
 
 def batches(n: int, batch_size: int, generator: torch.Generator, shuffle: bool = True) -> list[list[int]]:

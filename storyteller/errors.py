@@ -1,0 +1,41 @@
+"""Every error storyteller raises on purpose, in one place (re-exported at the top of the package).
+
+All derive from :class:`StorytellerError`, so ``except storyteller.StorytellerError`` catches every message meant
+for a user. Each message is one line that names the file, config key or value at fault and the fix; the CLI prints
+it as ``storyteller: error: ...`` (``--debug`` shows the traceback).
+"""
+from __future__ import annotations
+
+__all__ = ["StorytellerError", "ModelFileError", "ConfigError", "ImageError", "InputError", "DownloadError",
+           "PunktDataError"]
+
+
+class StorytellerError(Exception):
+    """Base class of the errors meant for a user (one line, naming what is wrong and how to fix it)."""
+
+
+class ModelFileError(StorytellerError, ValueError):
+    """A model file is missing, unreadable, unsafe, the wrong part, or has the wrong content.
+
+    The message names the file, the config key (when known), what was expected and how to fix it.
+    """
+
+
+class ConfigError(ModelFileError):
+    """A config (file, folder or dict) is malformed or lacks a part that is needed (names the key)."""
+
+
+class ImageError(StorytellerError, ValueError):
+    """An image cannot be read or is unusable; the message names the file (or the object) and why."""
+
+
+class InputError(StorytellerError, ValueError):
+    """A value given to a public function or the CLI is of the wrong type, size or range (names it and the fix)."""
+
+
+class DownloadError(StorytellerError, RuntimeError):
+    """A file could not be fetched or failed verification. The message is one line and names the file/URL."""
+
+
+class PunktDataError(StorytellerError, ValueError):
+    """The vendored Punkt sentence-splitter data is missing or corrupt."""
