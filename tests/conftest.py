@@ -1,8 +1,10 @@
-"""Shared fixtures: the golden fixture set from the original 2015 code (../shared/golden beside the repo).
+"""Shared fixtures: the golden fixture set computed by the original 2015 code.
 
-The golden folder holds small synthetic models in the original file formats plus outputs computed by the
-original neural-storyteller (see ../shared/golden/README.md). It exists in CI, not in a user's clone, so every
-test that needs it is skipped with a clear reason when it is absent.
+The golden folders hold small synthetic models in the original file formats plus outputs computed by the original
+neural-storyteller (see tests/fixtures/golden/README.md). A copy travels with the repository
+(``tests/fixtures/golden``, ``tests/fixtures/golden-vgg``), so the parity tests run on a user's clone too; where the
+project's shared folder (``../shared`` beside the repository, present in CI) exists, it is used instead and
+``tests/test_fixtures.py`` checks that the copy in the repository still equals it.
 """
 from __future__ import annotations
 
@@ -18,9 +20,18 @@ import torch
 
 torch.set_num_threads(1)
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-GOLDEN_DIR = SHARED / "golden"
-SKIP_REASON = "../shared/golden not found: the golden fixtures live beside the repo in CI; a user's clone has none"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"   # the copy in the repository
+SHARED = Path(__file__).resolve().parents[2] / "shared"     # the project's shared folder, where present
+
+
+def _fixture_dir(name: str) -> Path:
+    shared = SHARED / name
+    return shared if shared.is_dir() else FIXTURES / name
+
+
+GOLDEN_DIR = _fixture_dir("golden")
+GOLDEN_VGG_DIR = _fixture_dir("golden-vgg")
+SKIP_REASON = f"golden fixtures not found in {GOLDEN_DIR} (restore tests/fixtures/golden from the repository)"
 
 # The original config.py keys -> file name inside a folder laid out like ../shared/golden.
 CONFIG_FILES = {
@@ -36,7 +47,7 @@ CONFIG_FILES = {
 
 
 def make_config(folder: str | Path | None = None, **overrides: Any) -> dict[str, str]:
-    """A config dict with the original keys pointing into ``folder`` (default: ../shared/golden); vgg=''."""
+    """A config dict with the original keys pointing into ``folder`` (default: the golden folder); vgg=''."""
     folder = Path(folder) if folder is not None else GOLDEN_DIR
     cfg = {key: (str(folder) + "/" if not name else str(folder / name)) for key, name in CONFIG_FILES.items()}
     cfg["vgg"] = ""
@@ -84,7 +95,7 @@ def golden() -> Golden:
 
 @pytest.fixture(scope="session")
 def config(golden) -> dict[str, str]:
-    """The config dict of the golden run (decoder, VSE, skip-thoughts and styles from ../shared/golden)."""
+    """The config dict of the golden run (decoder, VSE, skip-thoughts and styles from the golden folder)."""
     return make_config(golden.dir)
 
 
