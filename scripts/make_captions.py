@@ -20,8 +20,8 @@ Outputs (generated; relative to the repository root):
     data/captions/captions.jsonl     the captions, with their group ("group", and
                                      "groups" when a caption clearly shows two
                                      subjects)
-    data/captions/captions.txt       the same captions in the same order, one per
-                                     line
+    storyteller/bundle/captions.txt  the same captions in the same order, one per
+                                     line: the default bundle's caption pool
 
 Usage:  python scripts/make_captions.py [--check] [--out DIR] [--pool YAML]
 
@@ -46,7 +46,7 @@ CLASSES_TSV = os.path.join(ROOT, "data", "imagenet", "classes.tsv")
 OUTPUTS = {  # file name -> where it lives in the repository
     "groups.json": os.path.join(DATA_DIR, "groups.json"),
     "captions.jsonl": os.path.join(DATA_DIR, "captions.jsonl"),
-    "captions.txt": os.path.join(DATA_DIR, "captions.txt"),
+    "captions.txt": os.path.join(ROOT, "storyteller", "bundle", "captions.txt"),
 }
 
 # Set from pool.yaml by load_pool().

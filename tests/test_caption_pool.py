@@ -1,10 +1,12 @@
-"""Checks for the bundled caption pool (data/captions) and ImageNet class list.
+"""Checks for the caption pool (sources in data/captions, generated files there and in
+storyteller/bundle/captions.txt) and the ImageNet class list.
 
-Fast, standard library only (no torch).
+Fast, no torch: the generator runs in a subprocess (about a second).
 """
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import warnings
@@ -14,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPTIONS = ROOT / "data" / "captions"
+BUNDLE_CAPTIONS = ROOT / "storyteller" / "bundle" / "captions.txt"
 CLASSES_TSV = ROOT / "data" / "imagenet" / "classes.tsv"
 SCRIPT = ROOT / "scripts" / "make_captions.py"
 
@@ -46,7 +49,7 @@ def records():
 
 @pytest.fixture(scope="module")
 def lines():
-    text = (CAPTIONS / "captions.txt").read_text(encoding="utf-8")
+    text = BUNDLE_CAPTIONS.read_text(encoding="utf-8")
     assert text.endswith("\n")
     return text[:-1].split("\n")
 
@@ -167,8 +170,63 @@ def test_every_group_has_captions(records, groups):
     assert not thin, thin
 
 
+def _generator(*args):
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
 def test_generator_reproduces_pool():
-    """scripts/make_captions.py is deterministic and the files are current."""
-    res = subprocess.run([sys.executable, str(SCRIPT), "--check"],
-                         capture_output=True, text=True, timeout=120)
+    """The generated files (data/captions/*.json*, the bundle's captions.txt) are
+    byte for byte what scripts/make_captions.py makes of the phrase banks."""
+    res = _generator("--check")
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_one_plain_caption_list():
+    """The plain caption list exists once, in the bundle (its cache is keyed by content)."""
+    assert not (CAPTIONS / "captions.txt").exists()
+    cfg = (ROOT / "storyteller" / "bundle" / "config.yaml").read_text(encoding="utf-8")
+    assert re.search(r"^captions: captions.txt$", cfg, re.M)
+
+
+def test_check_detects_drift(tmp_path):
+    """--check fails, naming the file, when a generated file differs by one byte."""
+    assert _generator("--out", tmp_path, "--quiet").returncode == 0
+    for name in ("groups.json", "captions.jsonl", "captions.txt"):
+        assert (tmp_path / name).read_bytes() == {
+            "groups.json": CAPTIONS / "groups.json", "captions.jsonl": CAPTIONS / "captions.jsonl",
+            "captions.txt": BUNDLE_CAPTIONS}[name].read_bytes()
+    assert _generator("--check", "--out", tmp_path).returncode == 0
+    path = tmp_path / "captions.txt"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n", 1))
+    res = _generator("--check", "--out", tmp_path)
+    assert res.returncode == 1 and "captions.txt" in res.stdout, res.stdout + res.stderr
+
+
+@pytest.fixture
+def pool_copy(tmp_path):
+    """A copy of the pool's sources to break."""
+    dest = tmp_path / "captions"
+    shutil.copytree(CAPTIONS, dest, ignore=shutil.ignore_patterns("*.json", "*.jsonl", "*.md"))
+    return dest
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("    n: 30\n", "    nn: 30\n", "group 'large dog': unknown key(s) nn"),
+    ("    kind: dog\n", "    kind: dgo\n", "kind 'dgo' is not defined"),
+    ("    nums: animal\n", "    nums: animals\n", "nums 'animals' is not a quantifier set"),
+    ("    n: 30\n", "    n: thirty\n", "'n' must be an integer, got 'thirty'"),
+    ("      - 1:pulling hard on its leash\n", "      - 1: pulling hard on its leash\n",
+     "'acts' must be a list, each item a string; item 1 is {1: 'pulling hard on its leash'}"),
+])
+def test_bad_bank_gives_one_clear_line(pool_copy, tmp_path, old, new, message):
+    bank = pool_copy / "banks" / "mammals.yaml"
+    text = bank.read_text(encoding="utf-8")
+    assert old in text
+    bank.write_text(text.replace(old, new, 1), encoding="utf-8")
+    res = _generator("--pool", pool_copy / "pool.yaml", "--out", tmp_path / "out")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "mammals.yaml" in lines[0] and message in lines[0], res.stderr
+    assert not (tmp_path / "out").exists()
