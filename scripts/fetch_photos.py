@@ -14,8 +14,9 @@ and writes the photo deterministically:
 * saved as RGB JPEG, quality 90, no metadata.
 
 It also regenerates ``images/CREDITS.md``, ``eval/photos/CREDITS.md`` and
-``eval/photos/labels.json`` from the PHOTOS table below, which is the single
-source of truth: change a label or a credit here, then re-run the script.
+``eval/photos/labels.json`` from the photo table ``data/photos.yaml``, which is
+the single source of truth: change a label or a credit there, then re-run the
+script.
 
 Usage (from the repository root; needs Pillow with WebP support, pip, and for
 the Debian sources apt-get on a Debian 12 "bookworm" system)::
@@ -47,367 +48,48 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import yaml
+
 MAX_SIDE = 640
 JPEG_QUALITY = 90
 
-# --------------------------------------------------------------------------
-# Source packages (exact versions).
-# --------------------------------------------------------------------------
-PACKAGES = {
-    "skimage": dict(kind="pypi", name="scikit-image", version="0.26.0",
-                    python="3.11", platform="manylinux_2_28_x86_64"),
-    "sklearn": dict(kind="pypi", name="scikit-learn", version="1.9.1",
-                    python="3.11", platform="manylinux_2_28_x86_64"),
-    # scipy.misc.face() was still shipped inside the wheel in 1.9.x.
-    "scipy": dict(kind="pypi", name="scipy", version="1.9.3",
-                  python="3.10", platform="manylinux2014_x86_64"),
-    "gcompris": dict(kind="deb", name="gcompris-qt-data", version="3.1-2"),
-    "mate": dict(kind="deb", name="mate-backgrounds", version="1.26.0-1"),
-    "lomiri16": dict(kind="deb", name="lomiri-wallpapers-16.04", version="20.04.0-2"),
-    "lomiri20": dict(kind="deb", name="lomiri-wallpapers-20.04", version="20.04.0-2"),
-    "plasma": dict(kind="deb", name="plasma-workspace-wallpapers", version="4:5.27.5-2"),
-    "scribus": dict(kind="deb", name="scribus-template", version="1.2.4.1-6"),
-    "tuxpaint": dict(kind="deb", name="tuxpaint-stamps-default", version="2022.06.04-1"),
-}
-
-GC_RCC = "usr/share/gcompris-qt/rcc/"
-GC_SRC = "gcompris/src/activities/"
-
-CC0 = "CC0-1.0"
-PD = "Public domain"
-
-# --------------------------------------------------------------------------
-# The photos. ``member`` is the path inside the package; for GCompris it is
-# "<rcc file>!<resource path>" (the .rcc bundle inside the .deb, then the
-# resource inside the bundle). ``sha256`` is of the extracted source bytes.
-# ``licence_note`` documents where the licence statement comes from.
-# Eval photos carry ``subject``/``accept``/``note`` (labels.json).
-# --------------------------------------------------------------------------
-PHOTOS = [
-    # ------------------------------------------------------------- images/
-    dict(dest="images/cat.jpg", pkg="skimage", member="skimage/data/chelsea.png",
-         sha256="596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb",
-         title="Chelsea the cat", author="Stefan van der Walt", licence=CC0,
-         licence_note="skimage.data.chelsea() docstring: 'No copyright restrictions. "
-                      "CC0 by the photographer (Stefan van der Walt).'"),
-    dict(dest="images/coffee.jpg", pkg="skimage", member="skimage/data/coffee.png",
-         sha256="cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7",
-         title="Coffee cup (courtesy of Pikolo Espresso Bar)", author="Rachel Michetti",
-         licence=CC0,
-         licence_note="skimage.data.coffee() docstring: 'No copyright restrictions. "
-                      "CC0 by the photographer (Rachel Michetti).'"),
-    dict(dest="images/rocket.jpg", pkg="skimage", member="skimage/data/rocket.jpg",
-         sha256="c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c",
-         title="Launch of DSCOVR on a Falcon 9, Cape Canaveral", author="SpaceX",
-         licence=PD, origin="https://www.flickr.com/photos/spacexphotos/16511594820/",
-         licence_note="skimage.data.rocket() docstring: captured by SpaceX and "
-                      "released in the public domain."),
-    dict(dest="images/raccoon.jpg", pkg="scipy", member="scipy/misc/face.dat",
-         loader="scipy_face", sha256="9d8b0b4d081313e2b485748c770472e5a95ed1738146883d84c7030493e82886",
-         title="Raccoon (raccoon-procyon-lotor.jpg)", author="unknown (public-domain-image.com)",
-         licence=PD,
-         licence_note="scipy.misc.face() docstring: 'raccoon-procyon-lotor.jpg at "
-                      "http://www.public-domain-image.com'. Stored in face.dat as "
-                      "bz2-compressed raw 1024x768 RGB."),
-    dict(dest="images/dog.jpg", pkg="gcompris",
-         member=GC_RCC + "explore_farm_animals.rcc!" + GC_SRC
-         + "explore_farm_animals/resource/animals/dog.webp",
-         sha256="5e9d9544495740101e4cfff817d986b683731112b2cf17fde2e4c2a26c3c5314",
-         title="German shepherd", author="Hans Kemperman", licence=PD,
-         origin="https://commons.wikimedia.org/wiki/File:German-shepherd-4040871920._(2).jpg",
-         licence_note="GCompris resource README (explore_farm_animals/resource/animals/README)."),
-    dict(dest="images/pizza.jpg", pkg="scribus", member="usr/share/scribus/templates/menu2/pizza.jpg",
-         sha256="2897692e5876d0ac7b82b7e2a5e2bc0d4060bc125af227702d6e09fc63edc84b",
-         title="Pizza (photo of the 'menu2' pizza-house flyer template)", author="Riku Leino (template author)",
-         licence=PD,
-         licence_note="debian/copyright of scribus-template: the templates by Riku Leino, "
-                      "including menu2, 'have been placed into public domain by their author'."),
-    dict(dest="images/pagoda.jpg", pkg="sklearn", member="sklearn/datasets/images/china.jpg",
-         sha256="8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29",
-         title="Tower of Buddhist Incense, Summer Palace, Beijing (sklearn 'china.jpg')",
-         author="danielbuechele (Flickr)", licence="CC-BY-2.0",
-         origin="https://www.flickr.com/photos/danielbuechele/6061409035/",
-         licence_note="sklearn/datasets/images/README.txt: 'Released under a creative "
-                      "commons license' (CC BY 2.0), 'Some rights reserved by danielbuechele'."),
-    dict(dest="images/flower.jpg", pkg="sklearn", member="sklearn/datasets/images/flower.jpg",
-         sha256="a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638",
-         title="Orange dahlia (sklearn 'flower.jpg')",
-         author="vultilion (Flickr); README also names danielbuechele", licence="CC-BY-2.0",
-         origin="https://www.flickr.com/photos/vultilion/6056698931/",
-         licence_note="sklearn/datasets/images/README.txt: CC BY 2.0; the README's "
-                      "attribution line says danielbuechele but its source link is the "
-                      "Flickr account 'vultilion', so both are credited."),
-    dict(dest="images/canoes.jpg", pkg="plasma",
-         member="usr/share/wallpapers/EveningGlow/contents/images/2560x1600.jpg",
-         sha256="586682dcb362b9f620068f10138f87d0d3649939aef238adc5807cb951976a7a",
-         title="'Evening Glow' KDE Plasma wallpaper: canoes on a lake shore at sunset",
-         author="Ian Hex", licence="LGPL-3.0 (wallpaper metadata) / GPL-2+ (debian/copyright)",
-         licence_note="EveningGlow/metadata.json declares License LGPLv3; the Debian "
-                      "copyright file covers the package as GPL-2+."),
-    dict(dest="images/ladybug.jpg", pkg="mate",
-         member="usr/share/backgrounds/mate/nature/LadyBird.jpg",
-         crop=(1320, 490, 2280, 1210), sha256="e35a9a4126ef969c90b29c038058c5a575a20eadd84106a37bf1fa9931e7b61d",
-         title="'LadyBird' MATE wallpaper: ladybird on a grass stem with forget-me-nots",
-         author="Charles Barbin", licence="GPL-2+",
-         licence_note="debian/copyright of mate-backgrounds: nature/LadyBird.jpg, "
-                      "Copyright 2008 Charles Barbin, License GPL-2+."),
-
-    # --------------------------------------------------------- eval/photos/
-]
+ROOT = Path(__file__).resolve().parent.parent
+PHOTOS_YAML = ROOT / "data" / "photos.yaml"
+# What each photo entry holds (labels.json needs the last three for eval photos).
+REQUIRED = ("dest", "pkg", "member", "sha256", "author", "licence", "licence_note")
+OPTIONAL = ("loader", "crop", "pad", "title", "origin", "subject", "accept", "note")
 
 
-def _gc(dest, rcc, res, author, licence, origin, **kw):
-    """Shorthand for a GCompris photo (rcc bundle + resource path)."""
-    d = dict(dest=dest, pkg="gcompris", member=GC_RCC + rcc + "!" + GC_SRC + res,
-             author=author, licence=licence, origin=origin,
-             licence_note="GCompris resource README next to the image "
-                          "(%s/README, inside the same .rcc); the .webp is "
-                          "GCompris's resized copy of the original named there."
-                          % os.path.dirname(res))
-    d.update(kw)
-    return d
+def load_table(path: Path = PHOTOS_YAML):
+    """Read the photo table: returns (packages, licence links, photos); exits with one line if malformed."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise SystemExit("%s: cannot read the photo table: %s" % (path, str(e).replace("\n", " ")))
+    if not isinstance(data, dict) or set(data) != {"packages", "licence_links", "photos"}:
+        raise SystemExit("%s: expected the keys packages, licence_links and photos" % path)
+    packages, photos = data["packages"], data["photos"]
+    for i, p in enumerate(photos):
+        where = "%s: photo %d (%s)" % (path, i + 1, p.get("dest", "no dest") if isinstance(p, dict) else p)
+        if not isinstance(p, dict):
+            raise SystemExit("%s: expected a mapping" % where)
+        missing = [k for k in REQUIRED if k not in p]
+        if missing:
+            raise SystemExit("%s: missing key(s) %s" % (where, ", ".join(missing)))
+        unknown = sorted(set(p) - set(REQUIRED) - set(OPTIONAL))
+        if unknown:
+            raise SystemExit("%s: unknown key(s) %s (allowed: %s)"
+                             % (where, ", ".join(unknown), ", ".join(REQUIRED + OPTIONAL)))
+        if p["pkg"] not in packages:
+            raise SystemExit("%s: pkg %r is not in packages (%s)" % (where, p["pkg"], ", ".join(packages)))
+        if p["dest"].startswith("eval/") and not all(k in p for k in ("subject", "accept", "note")):
+            raise SystemExit("%s: an eval photo needs subject, accept and note (labels.json)" % where)
+        if "crop" in p:
+            p["crop"] = tuple(p["crop"])
+    return packages, data["licence_links"], photos
 
 
-_W = "https://commons.wikimedia.org/wiki/File:"
-EVAL = [
-    _gc("eval/photos/giraffes.jpg", "explore_world_animals.rcc",
-        "explore_world_animals/resource/animals/giraffe.webp",
-        "Mike and Lara Wolfe", CC0, _W + "Giraffe_courtship_(25657342808).jpg",
-        title="Two giraffes in a savanna", sha256="68014ed783cf6a8b8c9c4202cf2c467a34819dab08bf566e93d5fcd872e41f5c",
-        subject="giraffe", accept=["giraffe", "giraffes"],
-        note="two giraffes standing among bare trees"),
-    _gc("eval/photos/koala.jpg", "explore_world_animals.rcc",
-        "explore_world_animals/resource/animals/koala.webp",
-        "BurningWell", PD, _W + "Koala_Perth_Zoo.jpg",
-        title="Koala in a tree, Perth Zoo", sha256="77b243c27d79f3f5706497af5c1e8e9134f87d634def2b81e2074b572b575d18",
-        subject="koala", accept=["koala", "koalas", "koala bear"],
-        note="koala sitting in the fork of a tree"),
-    _gc("eval/photos/panda.jpg", "explore_world_animals.rcc",
-        "explore_world_animals/resource/animals/panda.webp",
-        "Jeff Kubina", PD, _W + "Giant_Panda_2004-03-2.jpg",
-        title="Giant panda", sha256="70ccf9a9db5008100eb6955ae25fabd4f7769427be784d627cf6315f6dfce692",
-        subject="giant panda", accept=["panda", "pandas"],
-        note="giant panda sitting on rocks"),
-    _gc("eval/photos/polar_bear.jpg", "explore_world_animals.rcc",
-        "explore_world_animals/resource/animals/polar_bear.webp",
-        "anonymous", PD, _W + "Churchill_Wildlife_Management_Area_polar_bear30.JPG",
-        title="Polar bear walking on snow", sha256="0544cef0a7d6940d3c143a04eecb7065bf9b90d7d367ad8bacbef6631b506070",
-        subject="polar bear", accept=["polar bear", "polar bears", "bear", "bears"],
-        note="polar bear walking through snowy scrub"),
-    _gc("eval/photos/macaw.jpg", "explore_world_animals.rcc",
-        "explore_world_animals/resource/animals/scarlet_macaw.webp",
-        "Dcoetzee", CC0, _W + "Scarlet_macaw_at_Cougar_Mountain_Zoological_Park.jpg",
-        title="Scarlet macaw", sha256="8b088ed71a87e7e929cf08b49a1e1c977c47544307d348e52a0f4a85128662a0",
-        subject="macaw (parrot)", accept=["macaw", "macaws", "parrot", "parrots", "bird", "birds"],
-        note="red scarlet macaw perched on a post"),
-    _gc("eval/photos/hedgehog.jpg", "explore_world_animals.rcc",
-        "explore_world_animals/resource/animals/hedgehog.webp",
-        "George Chernilevsky", PD, _W + "Erinaceus_roumanicus_2020_G2.jpg",
-        title="Hedgehog in grass", sha256="780aceaa624415db1f6ff304ed13e804572686316e69d21ee0e13856ef173f7e",
-        subject="hedgehog", accept=["hedgehog", "hedgehogs"],
-        note="hedgehog in long grass"),
-    _gc("eval/photos/bison.jpg", "explore_world_animals.rcc",
-        "explore_world_animals/resource/animals/bison.webp",
-        "Kurt Kaiser", CC0, _W + "American_Bison_9.jpg",
-        title="American bison grazing", sha256="11f3b2c5b876ee083924ff3ffab233c3e1d161993605b67d4d2ab5a9f1d9cf25",
-        subject="bison", accept=["bison", "buffalo", "buffaloes", "buffalos"],
-        note="bison grazing on green grass, herd in the background"),
-    _gc("eval/photos/crocodile.jpg", "explore_world_animals.rcc",
-        "explore_world_animals/resource/animals/crocodile.webp",
-        "Djambalawa", PD, _W + "Saltwater_Crocodile_on_a_river_bank_(cropped).jpg",
-        title="Saltwater crocodile on a river bank", sha256="840cf54b69bf4fb9a14a99fe502e237ad36e7230c146ca884b7b0e444ec12534",
-        subject="crocodile", accept=["crocodile", "crocodiles", "alligator", "alligators", "croc"],
-        note="crocodile lying on a muddy river bank"),
-    _gc("eval/photos/cow.jpg", "explore_farm_animals.rcc",
-        "explore_farm_animals/resource/animals/cow.webp",
-        "Dohduhdah", PD, _W + "Cow-IMG_2050.JPG",
-        title="Holstein cow in a pasture", sha256="db359136be5ef7c435a2521e7f782a7f13ab48634f8a955864b1557ca21926db",
-        subject="cow", accept=["cow", "cows", "cattle", "calf", "calves", "bull"],
-        note="black-and-white cow in a field, two more cows behind"),
-    _gc("eval/photos/sheep.jpg", "explore_farm_animals.rcc",
-        "explore_farm_animals/resource/animals/sheep.webp",
-        "Rob Mitchell", CC0, _W + "Sheep_(33625876592).jpg",
-        title="Sheep on grass", sha256="3bac61d5dabb709cdea2511f63bab6bfcde9736536a39f1f7510f5258a75b088",
-        subject="sheep", accept=["sheep", "lamb", "lambs", "ewe", "ewes", "ram"],
-        note="a single white sheep standing on grass"),
-    _gc("eval/photos/horses.jpg", "explore_farm_animals.rcc",
-        "explore_farm_animals/resource/animals/horse.webp",
-        "Seth Zeigler", CC0, _W + "Nokota_Horse_Stud_Band.jpg",
-        title="Nokota horse band on a meadow", sha256="87879a9644b71713f52aadf22562f30cc3e6e25a36e07d602a90e0cf6ec888aa",
-        subject="horse", accept=["horse", "horses", "pony", "ponies", "foal", "foals"],
-        note="group of dark horses and foals on grass under a blue sky"),
-    _gc("eval/photos/hens.jpg", "explore_farm_animals.rcc",
-        "explore_farm_animals/resource/animals/chicken.webp",
-        "Tranquilles", PD, _W + "Chickens_at_Tranquilles_B%26B.JPG",
-        title="Brown hens on a lawn", sha256="30a07d3c7dfc191ff4d160826ad14babb4cfb9cb47b15ec8a098857f135bfcd4",
-        subject="chicken", accept=["chicken", "chickens", "hen", "hens", "rooster", "roosters", "bird", "birds"],
-        note="four brown hens pecking on grass"),
-    _gc("eval/photos/duck.jpg", "explore_farm_animals.rcc",
-        "explore_farm_animals/resource/animals/duck.webp",
-        "Bernard Spragg", CC0, _W + "Aylesbury_Duck._(9373723157).jpg",
-        title="Aylesbury duck", sha256="fa4572f2022a3aded4b627b9234fb8abf1658d125b267dc8d28cb1a8213c3b60",
-        subject="duck", accept=["duck", "ducks", "goose", "geese", "bird", "birds"],
-        note="white duck with orange bill by dark water"),
-    _gc("eval/photos/pig.jpg", "explore_farm_animals.rcc",
-        "explore_farm_animals/resource/animals/pig.webp",
-        "Teinesavaii", PD, _W + "Pig_1,_Savaii,_Samoa.JPG",
-        title="Young pig on grass, Savai'i, Samoa", sha256="4f3d27d1fd3d0b3c0482d72a7b62101c133329f95427dcb3fb1319e69d53b7c8",
-        subject="pig", accept=["pig", "pigs", "piglet", "piglets", "hog", "hogs", "boar"],
-        note="small grey pig walking on grass"),
-    _gc("eval/photos/owl.jpg", "explore_farm_animals.rcc",
-        "explore_farm_animals/resource/animals/owl.webp",
-        "Lepale", CC0, _W + "Owl_The_Nightbird.jpg",
-        title="Tawny owl on a branch", sha256="e8b7d705a955799f02eb3e8ded6487991d2c5c8274fee828ac75c0b917b3e237",
-        subject="owl", accept=["owl", "owls", "bird", "birds"],
-        note="brown owl perched on a bare branch"),
-    _gc("eval/photos/kitten.jpg", "explore_farm_animals.rcc",
-        "explore_farm_animals/resource/animals/cat.webp",
-        "Loliloli", PD, _W + "Spielendes_K%C3%A4tzchen.JPG",
-        title="Kitten playing with a ball of yarn", sha256="ab7c3e1b04e80bc567b00dba49946918b5a38be1f37618f0d2b4887ef5792770",
-        subject="cat", accept=["cat", "cats", "kitten", "kittens", "kitty"],
-        note="white and tabby kitten lying on a red carpet with a ball of wool"),
-    _gc("eval/photos/red_panda.jpg", "erase.rcc", "erase/resource/red_panda.webp",
-        "Mathias Appel", CC0, _W + "Red_Panda_(30324056733).jpg",
-        title="Red panda on a branch", sha256="ec755f7b9d8953037161a7cf4f01270fdc92382913b33d987ceb27c1dfa6ded1",
-        subject="red panda", accept=["red panda", "panda", "pandas"],
-        note="red panda resting its head on a branch"),
-    _gc("eval/photos/kingfisher.jpg", "erase.rcc", "erase/resource/kingfisher.webp",
-        "Frank-2.0", CC0, _W + "Eisvogel_kingfisher.jpg",
-        title="Common kingfisher", sha256="b637658d7e0f8f555b5683a8c912646d57ba37be6ba9684df893a1d07ee9e637",
-        subject="kingfisher (bird)", accept=["kingfisher", "bird", "birds"],
-        note="blue and orange kingfisher on a mossy twig"),
-    _gc("eval/photos/crab.jpg", "erase.rcc", "erase/resource/crab.webp",
-        "Nosferattus", CC0, _W + "Sally_Lightfoot_Crab_2019.jpg",
-        title="Sally Lightfoot crab", sha256="822be2d08adc89a71e6eeff1500eea684c6f0961c98ddb1b23f0e66bbae4f987",
-        subject="crab", accept=["crab", "crabs"],
-        note="red crab on grey sand"),
-    _gc("eval/photos/penguin.jpg", "erase.rcc", "erase/resource/penguin.webp",
-        "Gordon Leggett / Wikimedia Commons", "CC-BY-SA-4.0",
-        _W + "2019-03-03_Chinstrap_penguin_on_Barrientos_Island,_Antarctica.jpg",
-        title="Chinstrap penguin, Barrientos Island, Antarctica", sha256="1c8be6df0a6ff161ad49a789b5699f842b18f5dc93bf6b66fd5f1342266643b2",
-        subject="penguin", accept=["penguin", "penguins", "bird", "birds"],
-        note="single penguin walking on green moss"),
-    _gc("eval/photos/goldfish.jpg", "categorization.rcc",
-        "categorization/resource/images/fishes/fish25.webp",
-        "Necrophorus", PD, _W + "Goldfisch_1.jpg",
-        title="Goldfish", sha256="a0d5498bf18d05d25b021ad4fbf9e5752d8fbdfde1f94ff58c0d6b4e6c9ae23f",
-        subject="goldfish", accept=["goldfish", "fish", "fishes"],
-        note="fancy orange goldfish on a dark background (small source, 320 px)"),
-    _gc("eval/photos/baseball.jpg", "categorization.rcc",
-        "categorization/resource/images/others/baseball.webp",
-        "Cody escadron delta", PD, _W + "Baseball_ball.jpg",
-        title="Baseball", sha256="374c9ed08f3aef66ad05698e575718d2f02e2cdc9629e6607c1223480d49ca89",
-        subject="baseball (ball)", accept=["baseball", "ball", "balls"],
-        note="close-up of a white baseball with red stitching (small source, 320 px)"),
-    _gc("eval/photos/chair.jpg", "categorization.rcc",
-        "categorization/resource/images/others/chair.webp",
-        "Pierre Gencey", PD, _W + "Gabriel_00.jpg",
-        title="White wooden chair", sha256="493bce8a8060d78828dbe607f68965edc68c1089f73203dd858a89001099c7ac",
-        subject="chair", accept=["chair", "chairs", "seat"],
-        note="painted white wooden chair against a beige wall (small source)"),
-    _gc("eval/photos/teacup.jpg", "categorization.rcc",
-        "categorization/resource/images/others/cup.webp",
-        "FA2010", PD, _W + "Fermanagh_cup_makffm_13817.jpg",
-        title="Porcelain cup and saucer", sha256="71544b12419fef334803ba47874648d898b8c04b0fc3d45946ea58db33cf0aff",
-        subject="cup", accept=["cup", "cups", "teacup", "teacups", "mug", "saucer"],
-        note="cream porcelain cup on a saucer (small source)"),
-    _gc("eval/photos/frying_pan.jpg", "categorization.rcc",
-        "categorization/resource/images/others/pan.webp",
-        "Suricata", PD, _W + "Pfanne_(Gusseisen).jpg",
-        title="Cast-iron frying pan", sha256="2cfd14f2e6366e131e0dcd92cc7b35ee66c0d03eba1132c9e5948e7bb78fcc68",
-        subject="frying pan", accept=["pan", "pans", "frying pan", "skillet"],
-        note="cast-iron pan on a steel kitchen counter (small source)"),
-    _gc("eval/photos/hammer.jpg", "categorization.rcc",
-        "categorization/resource/images/tools/hammer5.webp",
-        "Evan-Amos", PD, _W + "Claw-hammer.jpg",
-        title="Claw hammer", sha256="1f4a276ac27a8136dfe35bf9b886ad74d583f7229edae98834d4a6760781a39d",
-        subject="hammer", accept=["hammer", "hammers"],
-        note="claw hammer with red handle on white (small source)"),
-    _gc("eval/photos/scissors.jpg", "categorization.rcc",
-        "categorization/resource/images/tools/scissors4.webp",
-        "Comet27", PD, _W + "Skalm_2.JPG",
-        title="Scissors", sha256="95c29568bb90ef62d8e2592fb27f44d4dbb2f0fca1f554d9d093ba4804a94989",
-        subject="scissors", accept=["scissors", "shears"],
-        note="orange-handled scissors on white (small source)"),
-    _gc("eval/photos/windmill.jpg", "categorization.rcc",
-        "categorization/resource/images/renewable/windmill13.webp",
-        "Alf van Beem", CC0, _W + "Dutch_windmill_at_Kinderdijk_pic43.JPG",
-        title="Windmill at Kinderdijk", sha256="c4f9425d5b98186aecab73e4ca0ff6010b4f138fd609e95f26af40a4974b6ec9",
-        subject="windmill", accept=["windmill", "windmills", "mill"],
-        note="Dutch windmills by a canal under clouds (small source)"),
-    _gc("eval/photos/eiffel_tower.jpg", "explore_monuments.rcc",
-        "explore_monuments/resource/france/eiffelTower.webp",
-        "Tognopop", PD, _W + "Eiffel_Tower_20051010.jpg",
-        title="Eiffel Tower from the Champ de Mars", sha256="cf115ede228937f0dfea0ffd7efa5fa24a948f388091ce1a123e7636b25c080b",
-        subject="tower", accept=["tower", "towers", "eiffel", "eiffel tower"],
-        note="the Eiffel Tower seen along the Champ de Mars"),
-    _gc("eval/photos/pyramid.jpg", "explore_monuments.rcc",
-        "explore_monuments/resource/egypt/greatPyramidOfGiza.webp",
-        "Gary Todd", CC0, _W + "Giza_Great_Pyramid_of_Khufu_(9793952173).jpg",
-        title="Great Pyramid of Khufu, Giza", sha256="f8427c09579493e7918d00134423ed40140c2f3fa09fb13341d3c1a0640fc1e9",
-        subject="pyramid", accept=["pyramid", "pyramids"],
-        note="stone pyramid against a blue sky"),
-    dict(dest="eval/photos/fire_truck.jpg", pkg="tuxpaint",
-         member="usr/share/tuxpaint/stamps/vehicles/emergency/firetruck.png",
-         pad=0.06, sha256="e2049145f4829b7f30342c6d0143524014894bab8928ea1b6daa27f3f1b610c0",
-         title="Fire truck (Tux Paint stamp, photo cut-out)", author="Tux Paint stamps contributors",
-         licence="GPL-2+", licence_note="debian/copyright of tuxpaint-stamps-default: "
-                                        "Files: * GPL-2 (version 2 or later).",
-         subject="fire truck", accept=["fire truck", "fire engine", "firetruck", "truck", "trucks"],
-         note="red fire engine, side view, cut out on white"),
-    dict(dest="eval/photos/hot_air_balloon.jpg", pkg="tuxpaint",
-         member="usr/share/tuxpaint/stamps/vehicles/flight/balloon360.png",
-         pad=0.06, sha256="4107fd22835366e593d32e35e574a7ff919b316704791dc78df7851594a451db",
-         title="Hot-air balloon (Tux Paint stamp, photo cut-out)", author="Tux Paint stamps contributors",
-         licence="GPL-2+", licence_note="debian/copyright of tuxpaint-stamps-default: "
-                                        "Files: * GPL-2 (version 2 or later).",
-         subject="hot-air balloon", accept=["balloon", "balloons", "hot air balloon"],
-         note="striped hot-air balloon with basket, cut out on white (small source)"),
-    dict(dest="eval/photos/strawberry.jpg", pkg="tuxpaint",
-         member="usr/share/tuxpaint/stamps/food/fruit/Strawberry2.png",
-         pad=0.06, sha256="c5e7fe18d8419d048e44d3aba3f188fe5774b569ccb6c08230cccf70bbb872f6",
-         title="Strawberry (Tux Paint stamp, photo cut-out)", author="Tux Paint stamps contributors",
-         licence="GPL-2+", licence_note="debian/copyright of tuxpaint-stamps-default: "
-                                        "Files: * GPL-2 (version 2 or later).",
-         subject="strawberry", accept=["strawberry", "strawberries", "fruit"],
-         note="single strawberry with stalk, cut out on white (small source)"),
-    dict(dest="eval/photos/dogs.jpg", pkg="lomiri16",
-         member="usr/share/backgrounds/friends_by_Aitzol_Berasategi.jpg",
-         crop=(0, 300, 2056, 2356), sha256="cc40e313c74e421edffe3403def413c16878ce14661cce7ec5915baeab35538d",
-         title="'friends' Lomiri wallpaper: two spaniels looking out of a doorway",
-         author="Aitzol Berasategi", licence="CC-BY-4.0",
-         licence_note="debian/copyright of lomiri-wallpapers: "
-                      "16.04/friends_by_Aitzol_Berasategi.jpg, CC-BY-4.0.",
-         subject="dog", accept=["dog", "dogs", "puppy", "puppies", "spaniel", "spaniels"],
-         note="two golden cocker spaniels leaning out of a doorway of a wooden house"),
-    dict(dest="eval/photos/nuthatch.jpg", pkg="lomiri20",
-         member="usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg",
-         crop=(1200, 575, 4200, 2825), sha256="6572410c09f4492c74ccadde133565a14c0161617d5917d4c820c66d65a44ba7",
-         title="'Kleiber' Lomiri wallpaper: nuthatch on a tree trunk",
-         author="Lukas Baubkus", licence="CC-BY-SA-3.0",
-         licence_note="debian/copyright of lomiri-wallpapers: "
-                      "20.04/Kleiber_by_Lukas_Baubkus.jpg, CC-BY-SA-3.0.",
-         subject="bird (nuthatch)", accept=["bird", "birds", "nuthatch"],
-         note="small nuthatch clinging head-down to a tree trunk, blurred park behind"),
-    dict(dest="eval/photos/mountains.jpg", pkg="lomiri16",
-         member="usr/share/backgrounds/picosdeeuropa_by_Aitzol_Berasategi.jpg",
-         sha256="414d0072b2f6f2c555deafeaef6e45c4fed6fa9ad26eba6560ca8803959cf97a",
-         title="'picosdeeuropa' Lomiri wallpaper: Picos de Europa",
-         author="Aitzol Berasategi", licence="CC-BY-4.0",
-         licence_note="debian/copyright of lomiri-wallpapers: "
-                      "16.04/picosdeeuropa_by_Aitzol_Berasategi.jpg, CC-BY-4.0.",
-         subject="mountains", accept=["mountain", "mountains", "alps", "valley", "hill", "hills"],
-         note="rocky snow-streaked mountains above a grassy slope with a dirt path"),
-    dict(dest="eval/photos/daisy.jpg", pkg="mate",
-         member="usr/share/backgrounds/mate/nature/YellowFlower.jpg",
-         sha256="254da96256acb7add685679775a04d1e4a5bc8cd13e5a5a3d61351ce198a5306",
-         title="'YellowFlower' MATE wallpaper", author="Charles Barbin", licence="GPL-2+",
-         licence_note="debian/copyright of mate-backgrounds: nature/YellowFlower.jpg, "
-                      "Copyright 2008 Charles Barbin, License GPL-2+.",
-         subject="flower (yellow daisy)", accept=["flower", "flowers", "daisy", "daisies"],
-         note="close-up of a yellow daisy-like flower on a dark background"),
-]
-PHOTOS += EVAL
+PACKAGES, LICENCE_LINKS, PHOTOS = load_table()
 
 
 # --------------------------------------------------------------------------
@@ -640,16 +322,6 @@ def save_jpeg(im, path: Path):
 # --------------------------------------------------------------------------
 # Metadata.
 # --------------------------------------------------------------------------
-LICENCE_LINKS = {
-    CC0: "https://creativecommons.org/publicdomain/zero/1.0/",
-    "CC-BY-2.0": "https://creativecommons.org/licenses/by/2.0/",
-    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
-    "CC-BY-SA-3.0": "https://creativecommons.org/licenses/by-sa/3.0/",
-    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
-    "GPL-2+": "https://www.gnu.org/licenses/old-licenses/gpl-2.0.html",
-}
-
-
 def pkg_label(key: str) -> str:
     s = PACKAGES[key]
     where = "PyPI wheel" if s["kind"] == "pypi" else "Debian 12 package"
@@ -703,7 +375,7 @@ def labels_json(photos) -> str:
 # --------------------------------------------------------------------------
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--root", default=str(Path(__file__).resolve().parent.parent),
+    ap.add_argument("--root", default=str(ROOT),
                     help="repository root (default: parent of scripts/)")
     ap.add_argument("--cache", help="folder for downloaded wheels/.debs (kept); "
                                     "default: a temporary folder, deleted afterwards")
@@ -715,7 +387,7 @@ def main(argv=None):
     ap.add_argument("--labels-only", action="store_true",
                     help="only rewrite eval/photos/labels.json (no downloads)")
     ap.add_argument("--print-hashes", action="store_true",
-                    help="print the SHA-256 of each source file (to update PHOTOS)")
+                    help="print the SHA-256 of each source file (to update data/photos.yaml)")
     args = ap.parse_args(argv)
 
     root = Path(args.root)
