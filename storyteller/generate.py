@@ -14,54 +14,17 @@ from typing import Any
 
 import numpy as np
 import torch
-import yaml
 
 from . import decoder, embedding, skipthoughts, style
+from .config import DEFAULT_BUNDLE, PATH_KEYS, load_config
 from .gru import no_tf32
 from .legacy import ModelFileError
 from .store import atomic_write, sha256_bytes, sha256_file
 
 __all__ = ["load_all", "story", "load_config", "read_captions", "retrieve", "DEFAULT_BUNDLE", "PATH_KEYS"]
 
-DEFAULT_BUNDLE = Path(__file__).resolve().parent / "bundle"
-# The original config.py keys; a key whose value is empty is not loaded.
-PATH_KEYS = ("skmodels", "sktables", "decmodel", "dictionary", "vsemodel", "vgg", "captions", "negbias", "posbias")
-
-
 # ------------------------------------------------------------------------------------------------ config
-def load_config(config: str | Path | Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Resolve ``config`` (None = the default bundle, a folder holding ``config.yaml``, a YAML file, or a dict)
-    into a dict whose path values are absolute (relative paths are taken from the YAML file's folder)."""
-    if config is None:
-        config = DEFAULT_BUNDLE
-    if isinstance(config, Mapping):
-        cfg, base = dict(config), Path.cwd()
-    else:
-        path = Path(config)
-        if path.is_dir():
-            path = path / "config.yaml"
-        if not path.is_file():
-            hint = (" The default model bundle is missing from this installation; reinstall the package."
-                    if Path(config) == DEFAULT_BUNDLE else "")
-            raise ModelFileError(f"config file {path} not found.{hint}")
-        try:
-            cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise ModelFileError(f"{path} is not valid YAML: {e}") from None
-        if not isinstance(cfg, dict):
-            raise ModelFileError(f"{path} must hold a mapping of config keys, not {type(cfg).__name__}")
-        base = path.parent
-    unknown = set(cfg) - set(PATH_KEYS) - {"cnn", "cache", "styles", "name"}
-    if unknown:
-        raise ModelFileError(f"unknown config key(s) {sorted(unknown)}; known keys: {', '.join(PATH_KEYS)}, cnn, cache, styles")
-    for key in PATH_KEYS:
-        value = cfg.get(key) or ""
-        # abspath, not resolve(): a symlinked romance.npz keeps its .pkl companions beside the link
-        cfg[key] = os.path.abspath(base / os.path.expanduser(str(value))) if value else ""
-    if isinstance(cfg.get("styles"), Mapping):
-        cfg["styles"] = {k: os.path.abspath(base / os.path.expanduser(str(v))) for k, v in cfg["styles"].items()}
-    cfg.setdefault("cnn", "vgg19")
-    return cfg
+# load_config, PATH_KEYS and DEFAULT_BUNDLE live in config.py (imported above, still importable from here).
 
 
 def read_captions(path: str | Path) -> list[str]:
