@@ -1,4 +1,7 @@
-"""``python -m storyteller download``: fetch, verify and unpack the original model files (spec §1.2-1.3).
+"""``python -m storyteller download``: fetch, verify and unpack the original model files.
+
+The files and URLs are those of the READMEs of ryankiros/neural-storyteller and ryankiros/skip-thoughts; the list
+lives in :mod:`storyteller.catalog`.
 
     python -m storyteller download                      # everything into ./models
     python -m storyteller download --dest DIR --only skipthoughts
@@ -8,7 +11,8 @@ What it does, per file:
 
 * downloads into ``NAME.part`` with a progress bar; an interrupted download is **resumed** on the next run
   (HTTP ``Range``); a server that ignores ``Range`` makes it restart cleanly from byte 0;
-* **verifies** the file: the MD5 sums published for the skip-thoughts files (spec §1.3, third-party) and, for
+* **verifies** the file: the MD5 sums published for the skip-thoughts files (third-party: posted in
+  geniusai-research/email-summarization#1) and, for
   every file, the SHA-256 recorded in ``DEST/checksums.json`` the first time it was downloaded (a later
   download, e.g. from a mirror, must give the same bytes). Cheap structural checks (zip CRCs, ``.npy``
   sizes, pickle end marker) catch truncation where no checksum is known;
@@ -16,8 +20,9 @@ What it does, per file:
   or corrupt file; a corrupt download is deleted and named in the error;
 * unpacks ``neural_storyteller.zip`` member by member (refusing absolute paths, ``..`` and links), each member
   written atomically, and deletes the zip (``--keep-zip`` keeps it);
-* finally writes ``DEST/config.yaml`` with the original keys pointing at what is there, so
-  ``generate.load_all(DEST)`` (or ``python -m storyteller IMAGE --config DEST``) works.
+* finally writes ``DEST/config.yaml`` with the original keys pointing at the parts that are there and complete
+  (also after a failure; none when no part is complete), so ``generate.load_all(DEST)`` (or
+  ``python -m storyteller IMAGE --config DEST``) works.
 
 Existing files are checked quickly (size and modification time against ``checksums.json``) and skipped;
 ``--verify`` re-hashes them.
@@ -40,10 +45,13 @@ import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import config as _config
+from .catalog import (GROUPS, KNOWN_MIRROR, REMOTES, SKIPTHOUGHTS_BASE, SKIPTHOUGHTS_FILES, STORYTELLER_ZIP,  # noqa: F401
+                      VGG19_URL, ZIP_COMPANIONS, ZIP_MEMBERS, ZIP_OPTIONAL, Remote)
+from .errors import DownloadError
 from .store import atomic_write
 
 __all__ = [
@@ -51,55 +59,12 @@ __all__ = [
     "safe_extract", "write_config", "register", "run",
 ]
 
-SKIPTHOUGHTS_BASE = "http://www.cs.toronto.edu/~rkiros/models/"
-STORYTELLER_ZIP = "http://www.cs.toronto.edu/~rkiros/neural_storyteller.zip"
-VGG19_URL = "https://s3.amazonaws.com/lasagne/recipes/pretrained/imagenet/vgg19.pkl"
-# Announced in ryankiros/skip-thoughts#94 (third-party); mirrors the Toronto paths below its host name.
-KNOWN_MIRROR = "http://mirror.nubenum.de/{path}"
-GROUPS = ("skipthoughts", "storyteller", "vgg")
 CHECKSUMS = "checksums.json"
 CONFIG_MARKER = "# Written by `python -m storyteller download`"
 CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class Remote:
-    """One file to fetch. ``md5`` may be a prefix (the published utable.npy sum is truncated)."""
-
-    name: str
-    url: str
-    group: str
-    md5: str | None = None
-    unzip: bool = False
-
-
-CATALOG: tuple[Remote, ...] = (
-    Remote("dictionary.txt", SKIPTHOUGHTS_BASE + "dictionary.txt", "skipthoughts", "26d8a3e6458500013723b380a4b4b55e"),
-    Remote("uni_skip.npz.pkl", SKIPTHOUGHTS_BASE + "uni_skip.npz.pkl", "skipthoughts", "e1a0ead377877ff3ea5388bb11cfe8d7"),
-    Remote("bi_skip.npz.pkl", SKIPTHOUGHTS_BASE + "bi_skip.npz.pkl", "skipthoughts", "c9b86840e1dedb05837735d8bf94cee2"),
-    Remote("uni_skip.npz", SKIPTHOUGHTS_BASE + "uni_skip.npz", "skipthoughts", "8eb7c6948001740c3111d71a2fa446c1"),
-    Remote("bi_skip.npz", SKIPTHOUGHTS_BASE + "bi_skip.npz", "skipthoughts", "9a15429d694a0e035f9ee1efcb1406f3"),
-    # Only the first 31 hex digits of this sum survive in the source (spec §1.3); a prefix still pins the file.
-    Remote("utable.npy", SKIPTHOUGHTS_BASE + "utable.npy", "skipthoughts", "5871cc62fc01b79788c79c219b17561"),
-    Remote("btable.npy", SKIPTHOUGHTS_BASE + "btable.npy", "skipthoughts", "022b5b15f53a84c785e3153a2c383df6"),
-    Remote("neural_storyteller.zip", STORYTELLER_ZIP, "storyteller", unzip=True),
-    Remote("vgg19.pkl", VGG19_URL, "vgg"),
-)
-
-# Members of neural_storyteller.zip the storyteller needs (spec §1.2), by config key.
-ZIP_MEMBERS = {
-    "decmodel": "romance.npz", "dictionary": "romance_dictionary.pkl", "vsemodel": "coco_embedding.npz",
-    "captions": "coco_train_caps.txt", "negbias": "caption_style.npy", "posbias": "romance_style.npy",
-}
-ZIP_COMPANIONS = ("romance.npz.pkl", "coco_embedding.npz.pkl", "coco_embedding.npz.dictionary.pkl")
-ZIP_OPTIONAL = ("swift_style.npy",)
-SKIPTHOUGHTS_FILES = ("uni_skip.npz", "uni_skip.npz.pkl", "bi_skip.npz", "bi_skip.npz.pkl",
-                      "utable.npy", "btable.npy", "dictionary.txt")
+CATALOG = REMOTES  # the files to fetch (storyteller.catalog.REMOTES)
 
 TRANSIENT_HTTP = {408, 429, 500, 502, 503, 504}
-
-
-from .errors import DownloadError  # noqa: E402  (re-exported)
 
 
 class _Transient(Exception):
@@ -354,7 +319,7 @@ def fetch(remote: Remote, dest: Path, urls: Sequence[str], *, expected_sha256: s
             sha256, md5 = hashers[0].hexdigest(), hashers[1].hexdigest()
             problem = None
             if want_md5 and not md5.startswith(want_md5):
-                problem = (f"MD5 {md5} does not match the published {want_md5} (spec §1.3); the download is "
+                problem = (f"MD5 {md5} does not match the published {want_md5}; the download is "
                            "truncated or corrupt (use --no-md5 only if you trust this source)")
             elif expected_sha256 and sha256 != expected_sha256:
                 problem = (f"SHA-256 {sha256} differs from {expected_sha256} recorded in {dest / CHECKSUMS} at the "
@@ -434,65 +399,39 @@ def safe_extract(archive: Path, dest: Path, progress: bool = True) -> dict[str, 
 
 
 # -------------------------------------------------------------------------------------------- config
-def _find(dest: Path, name: str, members: Iterable[str] = ()) -> str:
-    """Relative path (POSIX) of ``name`` under ``dest``: a recorded zip member, else a top-level file, else ''."""
-    hits = sorted((m for m in members if PurePosixPath(m).name == name), key=lambda m: (m.count("/"), m))
-    for m in hits:
-        if (dest / m).is_file():
-            return m
-    if (dest / name).is_file():
-        return name
-    return ""
-
-
 def config_entries(dest: Path, members: Iterable[str] = ()) -> dict[str, Any]:
-    """Config keys (original names, spec §1.1) for the files present in ``dest``."""
-    members = list(members)
-    cfg: dict[str, Any] = {}
-    sk_ok = all((dest / f).is_file() for f in SKIPTHOUGHTS_FILES)
-    cfg["skmodels"] = "." if sk_ok else ""
-    cfg["sktables"] = "." if sk_ok else ""
-    for key, name in ZIP_MEMBERS.items():
-        cfg[key] = _find(dest, name, members)
-    for key, name in (("decmodel", "romance.npz"), ("vsemodel", "coco_embedding.npz")):
-        if cfg[key] and not (dest / (cfg[key] + ".pkl")).is_file():
-            cfg[key] = ""  # the options pickle must sit beside the npz (path + '.pkl')
-    if cfg["vsemodel"] and not (dest / (cfg["vsemodel"] + ".dictionary.pkl")).is_file():
-        cfg["vsemodel"] = ""
-    vgg = _find(dest, "vgg19.pkl")
-    cfg["vgg"] = vgg
-    cfg["cnn"] = "vgg19"
-    styles = {}
-    for style_name, file in (("romance", "romance_style.npy"), ("swift", "swift_style.npy")):
-        found = _find(dest, file, members)
-        if found:
-            styles[style_name] = found
-    if styles:
-        cfg["styles"] = styles
-    return cfg
+    """Config keys (the original config.py names) for the complete parts present in ``dest``, as paths relative
+    to ``dest`` ('' = absent); ``members`` (unpacked archive members) are preferred. See ``config.discover``."""
+    return _config.discover(dest, members, resolve=False)
+
+
+_WANTED = ("skmodels", "decmodel", "vsemodel", "captions", "negbias", "posbias")
 
 
 def write_config(dest: Path, members: Iterable[str] = (), log: Callable[[str], None] = print) -> Path | None:
-    """Write ``dest/config.yaml`` for the files present (unless the user replaced ours with their own)."""
-    import yaml
+    """Write ``dest/config.yaml`` for the parts that are present and complete, and say which are missing.
 
-    path = dest / "config.yaml"
-    if path.is_file() and not path.read_text(encoding="utf-8", errors="replace").startswith(CONFIG_MARKER):
+    Writes nothing when no part is complete (and removes a config.yaml this command wrote earlier, which would
+    name files that are gone); never touches a config.yaml the user wrote. Returns its path, or None.
+    """
+    path = dest / _config.CONFIG_NAME
+    ours = not path.is_file() or path.read_text(encoding="utf-8", errors="replace").startswith(CONFIG_MARKER)
+    if not ours:
         log(f"kept your own {path} (it was not written by this command)")
         return None
-    cfg = config_entries(dest, members)
-    missing = [k for k in ("skmodels", "decmodel", "dictionary", "vsemodel", "captions", "negbias", "posbias")
-               if not cfg.get(k)]
-    text = (f"{CONFIG_MARKER}; paths are relative to this file.\n"
-            "# Keys as in the original config.py (spec §1.1); an empty value is not loaded.\n"
-            "# Convert to the fast format with: python -m storyteller convert THIS_FOLDER OUT_FOLDER\n")
-    text += yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
-    with atomic_write(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    if missing:
-        log(f"wrote {path} (not yet available: {', '.join(missing)})")
-    else:
-        log(f"wrote {path}")
+    entries = config_entries(dest, members)
+    have = [k for k in _config.PATH_KEYS if entries.get(k)]
+    if not have:
+        if path.is_file():
+            path.unlink()
+        log(f"no {path.name} written: none of the model files in {dest} is complete yet (run the command again)")
+        return None
+    missing = [k for k in _WANTED if not entries.get(k)]
+    header = (f"{CONFIG_MARKER}; it names the complete parts found in this folder.\n"
+              + (f"Not yet available: {', '.join(missing)} (run the download again).\n" if missing else "")
+              + "Convert to the fast format with: python -m storyteller convert THIS_FOLDER OUT_FOLDER")
+    _config.write_config(dest, entries, header=header)
+    log(f"wrote {path}" + (f" (not yet available: {', '.join(missing)})" if missing else ""))
     return path
 
 
@@ -536,7 +475,9 @@ def download(dest: str | Path = "models", only: Sequence[str] | None = None, mir
              verify: bool = False, keep_zip: bool = False, check_md5: bool = True, progress: bool = True,
              log: Callable[[str], None] = print) -> Path | None:
     """Fetch the groups in ``only`` (default all: skipthoughts, storyteller, vgg) into ``dest``, verify and unpack
-    them, then write ``dest/config.yaml``; returns its path (None if a user config was kept)."""
+    them, then write ``dest/config.yaml`` for the complete parts (also when a file fails: then the
+    ``DownloadError`` is raised after it); returns its path (None if a user config was kept or no part is
+    complete)."""
     dest = Path(dest).expanduser()
     dest.mkdir(parents=True, exist_ok=True)
     groups = list(only) if only else list(GROUPS)
@@ -569,7 +510,7 @@ def download(dest: str | Path = "models", only: Sequence[str] | None = None, mir
                 _save_checksums(dest, sums)
                 if not keep_zip:
                     path.unlink()
-                if missing:  # the member list is inferred from the loaders (spec §1.2): warn, do not fail
+                if missing:  # the member list is inferred from the original loaders (unpublished): warn, do not fail
                     log(f"warning: {remote.name} lacks {', '.join(missing)} (it holds "
                         f"{', '.join(sorted(new['members'])[:12])}); config.yaml leaves those parts empty")
             else:

@@ -204,7 +204,7 @@ def test_checksum_mismatch_names_file_and_keeps_nothing(server, tmp_path):
     cat = [_remote(base, "uni_skip.npz.pkl", md5="e1a0ead377877ff3ea5388bb11cfe8d7")]
     with pytest.raises(D.DownloadError, match=r"uni_skip\.npz\.pkl.*MD5") as e:
         D.download(tmp_path, catalog=cat, **_fetch_kw())
-    assert "\n" not in str(e.value)
+    assert "\n" not in str(e.value) and "spec" not in str(e.value)
     assert not (tmp_path / "uni_skip.npz.pkl").exists()
     assert not (tmp_path / "uni_skip.npz.pkl.part").exists()
 
@@ -408,5 +408,62 @@ def test_zip_without_expected_members_warns(server, tmp_path):
     assert any(line.startswith("warning: neural_storyteller.zip lacks") and "coco_train_caps.txt" in line
                for line in logs)
     assert (tmp_path / "neural_storyteller" / "romance.npz").read_bytes() == b"PK-not-really"
+    # romance.npz lacks its .pkl and nothing else is there: no part is complete, so no (all-empty) config
+    assert not (tmp_path / "config.yaml").exists()
+    assert any("no config.yaml written" in line for line in logs)
+
+
+# ------------------------------------------------------------------ the config after a failed download
+def test_failed_download_writes_no_empty_config(server, tmp_path):
+    """A download where every file fails leaves no all-empty config.yaml behind (it used to write one) and
+    says so; a config.yaml written by an earlier run that names files now gone is removed too."""
+    _, base = server
+    cat = [_remote(base, "uni_skip.npz", md5=""), _remote(base, "neural_storyteller.zip", group="storyteller",
+                                                          md5="", unzip=True)]
+    logs: list[str] = []
+    with pytest.raises(D.DownloadError, match="uni_skip.npz"):
+        D.download(tmp_path, catalog=cat, **_fetch_kw(log=logs.append))
+    assert not (tmp_path / "config.yaml").exists()
+    assert any("no config.yaml written" in line and "complete" in line for line in logs)
+    (tmp_path / "config.yaml").write_text(D.CONFIG_MARKER + "\ndecmodel: romance.npz\ndictionary: d.pkl\n")
+    with pytest.raises(D.DownloadError):
+        D.download(tmp_path, catalog=cat, **_fetch_kw())
+    assert not (tmp_path / "config.yaml").exists()
+    (tmp_path / "config.yaml").write_text("decmodel: mine.npz\n")  # the user's own: never touched
+    with pytest.raises(D.DownloadError):
+        D.download(tmp_path, catalog=cat, **_fetch_kw())
+    assert (tmp_path / "config.yaml").read_text() == "decmodel: mine.npz\n"
+
+
+def test_failed_download_configures_the_complete_parts(server, tmp_path, golden_dir):
+    """Skip-thoughts arrive, the storyteller zip fails: config.yaml names the skip-thoughts only, says what is
+    missing, loads for encoding, and a story config check names the missing keys at load."""
+    from storyteller import config as C
+    from storyteller.errors import ConfigError
+
+    site, base = server
+    cat = []
+    for name in SK_FILES:
+        site.files[f"models/{name}"] = (golden_dir / name).read_bytes()
+        cat.append(D.Remote(name, f"{base}/models/{name}", "skipthoughts"))
+    cat.append(D.Remote("neural_storyteller.zip", f"{base}/gone/neural_storyteller.zip", "storyteller", unzip=True))
+    logs: list[str] = []
+    with pytest.raises(D.DownloadError, match="neural_storyteller.zip"):
+        D.download(tmp_path, catalog=cat, **_fetch_kw(log=logs.append))
     text = (tmp_path / "config.yaml").read_text()
-    assert "decmodel: ''" in text and "captions: ''" in text  # romance.npz lacks its .pkl: not configured
+    assert text.startswith(D.CONFIG_MARKER) and "Not yet available: decmodel, vsemodel" in text
+    cfg = C.load_config(tmp_path, require=("skmodels", "sktables"))
+    assert cfg["skmodels"] == str(tmp_path) and cfg["decmodel"] == "" and cfg["captions"] == ""
+    with pytest.raises(ConfigError, match=r"'decmodel'.*'vsemodel'.*'captions'.*'negbias'.*'posbias'"):
+        C.load_config(tmp_path, require=C.STORY_KEYS)
+    assert any(line.startswith("wrote") and "not yet available: decmodel" in line for line in logs)
+
+
+def test_messages_cite_no_internal_spec():
+    """Users do not have the project's spec: messages and docstrings cite the original code or papers."""
+    import inspect
+
+    from storyteller import catalog, config
+
+    for module in (D, catalog, config):
+        assert "spec §" not in inspect.getsource(module), module.__name__
