@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from storyteller import skipthoughts as st  # noqa: E402
+from storyteller.config import write_config  # noqa: E402
 from storyteller.store import atomic_write, sha256_file  # noqa: E402
 from storyteller.tokenize import word_tokenize  # noqa: E402
 from storyteller.train import corpus  # noqa: E402
@@ -64,6 +65,17 @@ TINY = {
     "vse": VSEConfig(dim=16, dim_word=12, epochs=2),
     "passages": {"min_tokens": 40, "max_tokens": 120, "stride": 8},
 }
+
+# The bundle's config.yaml (paths relative to the bundle folder).
+BUNDLE_CONFIG = {
+    "name": "storyteller default bundle (Austen)", "cnn": "efficientnet-lite0", "vgg": "",
+    "skmodels": "skipthoughts", "sktables": "skipthoughts", "decmodel": "decoder.safetensors",
+    "dictionary": "decoder.dictionary.json", "vsemodel": "vse.safetensors", "captions": "captions.txt",
+    "negbias": "caption_style.npy", "posbias": "austen_style.npy",
+    "styles": {"austen": "austen_style.npy", "captions": "caption_style.npy"},
+}
+BUNDLE_HEADER = ("# The default model bundle of storyteller, built by scripts/build_default_bundle.py.\n"
+                 "# See `python -m storyteller download` for the original model files.")
 
 
 def log(msg: str) -> None:
@@ -250,23 +262,7 @@ def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metric
     styles = np.load(work / "styles.npz")
     np.save(tmp_out / "caption_style.npy", styles["caption_style"])
     np.save(tmp_out / "austen_style.npy", styles["austen_style"])
-    (tmp_out / "config.yaml").write_text(
-        "# The default model bundle of storyteller, built by scripts/build_default_bundle.py.\n"
-        "# Paths are relative to this file. See the top-level config.yaml for the original model files.\n"
-        "name: storyteller default bundle (Austen)\n"
-        "cnn: efficientnet-lite0\n"
-        "vgg: ''\n"
-        "skmodels: skipthoughts/\n"
-        "sktables: skipthoughts/\n"
-        "decmodel: decoder.safetensors\n"
-        "dictionary: decoder.dictionary.json\n"
-        "vsemodel: vse.safetensors\n"
-        "captions: captions.txt\n"
-        "negbias: caption_style.npy\n"
-        "posbias: austen_style.npy\n"
-        "styles:\n"
-        "  austen: austen_style.npy\n"
-        "  captions: caption_style.npy\n")
+    write_config(tmp_out, BUNDLE_CONFIG, header=BUNDLE_HEADER)
     sources = {os.path.relpath(p, ROOT): sha256_file(p)
                for p in sorted(AUSTEN.glob("*.txt.gz")) + [args.captions / "captions.jsonl", args.captions / "groups.json"]}
     manifest = {

@@ -1,7 +1,19 @@
 """CLI subcommands: ``make-style``, ``train-skipthoughts``, ``train-decoder``, ``train-vse``.
 
-Each trainer writes into an output folder that ``load_all`` accepts and records its keys in the folder's
-``config.yaml`` (merged with what is there), so trained parts mix with original ones.
+Each trainer starts from a model (``--config``: a folder or config.yaml; default the bundle) and writes a complete
+``config.yaml`` into its output folder (``config.write_config``): the parts it trained, by relative paths, and
+every other part from the model it started from, by **absolute paths** (nothing is copied: the bundle's files
+are ~50 MB; move or ``convert`` the base model and the output's config must be written again). What each keeps:
+
+* ``train-skipthoughts``: the new encoder (``skmodels``/``sktables``); the base's VSE, captions and CNN. The base's
+  decoder and style vectors live in the old encoder's vector space, so they are left out: train a decoder with
+  ``train-decoder TEXTS --config OUT`` (it also makes the style vectors) to tell stories.
+* ``train-decoder``: the new decoder and its book style (``posbias`` and style ``book``, the mean skip-thought
+  vector of the training passages); the base's skip-thoughts (the decoder is conditioned on them), VSE, captions,
+  CNN and styles. The caption style (``negbias``) is the base's, or, when the base has none, made from the base's
+  captions (their mean skip-thought vector, the definition of the original caption_style.npy).
+* ``train-vse``: the new VSE and its captions as the caption pool (``captions.txt``); the caption style is made
+  anew from that pool with the base's skip-thoughts; the rest comes from the base.
 """
 from __future__ import annotations
 
@@ -11,15 +23,18 @@ from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from .. import config as model_config
 from ..store import atomic_write
 
 __all__ = ["register", "run"]
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--out", type=Path, required=True, help="output folder (gets a complete config.yaml)")
+    if not any(a.dest == "config" for a in p._actions):
+        p.add_argument("--config", default=None, help="the model the untrained parts come from (a folder or "
+                                                      "config.yaml; default: the bundle)")
     p.add_argument("--device", default="auto", help="auto (cuda if present), cpu or cuda")
     p.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
     p.add_argument("--epochs", type=int, default=None)
@@ -48,8 +63,9 @@ def register(parser: argparse.ArgumentParser, command: str) -> None:
         parser.add_argument("--max-words", type=int, default=None)
     elif command == "train-decoder":
         parser.add_argument("texts", nargs="+", type=Path, help="text files (.txt/.txt.gz) or folders")
-        parser.add_argument("--config", default=None, help="model whose skip-thoughts condition the decoder "
-                                                           "(a folder/config.yaml; default: bundle)")
+        parser.add_argument("--config", default=None, help="model whose skip-thoughts condition the decoder and "
+                                                           "whose other parts the output uses (a folder or "
+                                                           "config.yaml; default: the bundle)")
         _add_common(parser)
         parser.add_argument("--dim-word", type=int, default=None)
         parser.add_argument("--dim", type=int, default=None)
@@ -99,12 +115,34 @@ def _config(cls, args: argparse.Namespace, **names: str):
     return cfg
 
 
-def _update_config(folder: Path, **keys: str) -> None:
-    path = folder / "config.yaml"
-    cfg = yaml.safe_load(path.read_text()) if path.is_file() else {}
-    cfg.update(keys)
-    with atomic_write(path) as tmp:
-        tmp.write_text(yaml.safe_dump(cfg, sort_keys=False))
+def _caption_style(stv, captions: str | Path, out: Path) -> Path:
+    """``out/caption_style.npy``: the mean skip-thought vector of the caption pool (the original's caption style
+    c: "mean of the skip-thought vectors for Microsoft COCO training captions", neural-storyteller README)."""
+    from .. import generate, skipthoughts
+
+    caps = [c for c in generate.read_captions(captions) if c.strip()]
+    vec = skipthoughts.encode(stv, caps, batch_size=256).mean(0).astype(np.float32)
+    path = out / "caption_style.npy"
+    with atomic_write(path) as tmp, open(tmp, "wb") as f:
+        np.save(f, vec)
+    return path
+
+
+def write_output_config(out: Path, base: model_config.Config, command: str, **trained: object) -> Path:
+    """Write ``out/config.yaml``: ``base``'s parts overridden by ``trained`` (config keys -> paths, '' to drop a
+    part, or ``styles``), with a header naming the command and the base model. Returns its path."""
+    entries = base.to_dict()
+    entries.update(trained)
+    entries["name"] = f"{command} output (from {base.name or base.origin})"
+    gaps = model_config.missing(entries)
+    header = (f"# Written by `python -m storyteller {command}`: the trained parts are in this folder; the others "
+              f"come from {base.origin} (absolute paths).\n"
+              + (f"Not set, needed to tell stories: {', '.join(gaps)}"
+                 + (" (train a decoder with: python -m storyteller train-decoder TEXTS --config THIS_FOLDER)"
+                    if "decmodel" in gaps else "") if gaps else ""))
+    path = model_config.write_config(out, entries, header=header)
+    print(f"wrote {path}" + (f" (not set: {', '.join(gaps)})" if gaps else ""))
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -122,19 +160,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}: mean of {len(passages)} passages ({vec.size}-d)")
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out.resolve()
     if cmd == "train-skipthoughts":
         from .skipthoughts import SkipThoughtConfig, train_skipthoughts
 
+        base = model_config.load(args.config)
         cfg = _config(SkipThoughtConfig, args)
         m = train_skipthoughts(_docs(args.texts), args.out, args.out, cfg, device=args.device, resume=args.resume,
                                time_budget=args.time_budget, half=args.half)
-        _update_config(args.out, skmodels=".", sktables=".")
+        # the base's decoder and styles belong to the old encoder's vector space
+        write_output_config(out, base, cmd, skmodels=str(out), sktables=str(out), decmodel="", dictionary="",
+                            negbias="", posbias="", styles={})
     elif cmd == "train-decoder":
         from .decoder import DecoderConfig, make_passages, train_decoder
 
+        base = model_config.load(args.config, require=("skmodels", "sktables"))
         cfg = _config(DecoderConfig, args)
-        z_cfg = generate.load_config(args.config)
-        stv = skipthoughts.load_model(z_cfg["skmodels"], z_cfg["sktables"])
+        stv = skipthoughts.load_model(base.skmodels, base.sktables)
         passages = make_passages(_docs(args.texts), args.min_tokens, args.max_tokens, args.stride)
         if not passages:
             raise ValueError("no passages of the asked length; lower --min-tokens")
@@ -143,11 +185,14 @@ def run(args: argparse.Namespace) -> int:
         book = skipthoughts.encode(stv, [" ".join(p) for p in passages], preprocessed=True).mean(0)
         with atomic_write(args.out / "book_style.npy") as tmp, open(tmp, "wb") as f:
             np.save(f, book.astype(np.float32))
-        _update_config(args.out, decmodel="decoder.safetensors", dictionary="decoder.dictionary.json",
-                       posbias="book_style.npy")
+        negbias = base.negbias or (str(_caption_style(stv, base.captions, out)) if base.captions else "")
+        write_output_config(out, base, cmd, decmodel=str(out / "decoder.safetensors"),
+                            dictionary=str(out / "decoder.dictionary.json"), posbias=str(out / "book_style.npy"),
+                            negbias=negbias, styles={**base.styles, "book": str(out / "book_style.npy")})
     elif cmd == "train-vse":
         from .vse import VSEConfig, train_vse
 
+        base = model_config.load(args.config)
         cfg = _config(VSEConfig, args)
         if (args.features is None) == (args.groups is None):
             raise ValueError("give --features (real image features) or --groups (ImageNet class groups)")
@@ -171,7 +216,15 @@ def run(args: argparse.Namespace) -> int:
                     gids.append(by_name[names[0]][0])
             m = train_vse(caps, args.out / "vse.safetensors", cfg, caption_classes=classes, caption_groups=gids,
                           device=args.device, resume=args.resume, time_budget=args.time_budget, half=args.half)
-        _update_config(args.out, vsemodel="vse.safetensors")
+        # the captions the VSE was trained on are its caption pool; the caption style follows the pool
+        with atomic_write(out / "captions.txt") as tmp:
+            tmp.write_text("".join(" ".join(c.split()) + "\n" for c in caps), encoding="utf-8")
+        negbias = ""
+        if base.skmodels:
+            negbias = str(_caption_style(skipthoughts.load_model(base.skmodels, base.sktables),
+                                         out / "captions.txt", out))
+        write_output_config(out, base, cmd, vsemodel=str(out / "vse.safetensors"),
+                            captions=str(out / "captions.txt"), negbias=negbias)
     else:  # pragma: no cover - argparse only routes the commands above
         raise ValueError(f"unknown command {cmd}")
     last = m["history"][-1] if m["history"] else {}
