@@ -109,7 +109,8 @@ def test_missing_files_and_companions_are_named(originals, tmp_path):
     lone.mkdir()
     (lone / "romance.npz").symlink_to(originals / "romance.npz")  # without romance.npz.pkl beside it
     with pytest.raises(ConfigError, match=r"'decmodel': romance\.npz\.pkl not found beside"):
-        config.load_config({"decmodel": str(lone / "romance.npz"), "dictionary": str(originals / "romance_dictionary.pkl")})
+        config.load_config({"decmodel": str(lone / "romance.npz"),
+                            "dictionary": str(originals / "romance_dictionary.pkl")})
     with pytest.raises(ConfigError, match=r"'skmodels' must be a folder .* use " + str(originals)):
         config.load_config({"skmodels": str(originals / "uni_skip.npz"), "sktables": str(originals)})
     with pytest.raises(ConfigError, match=r"'sktables': .* lacks btable\.npy"):

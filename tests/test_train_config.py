@@ -36,7 +36,8 @@ def chain(tmp_path_factory):
     """train-skipthoughts (from the bundle) -> train-vse (from it) -> train-decoder (from that)."""
     tmp = tmp_path_factory.mktemp("chain")
     book = tmp / "book.txt"
-    book.write_text("\n\n".join(corpus.paragraphs(corpus.read_text(ROOT / "data" / "austen" / "persuasion.txt.gz"))[:40]))
+    paras = corpus.paragraphs(corpus.read_text(ROOT / "data" / "austen" / "persuasion.txt.gz"))[:40]
+    book.write_text("\n\n".join(paras))
     (tmp / "caps.txt").write_text("\n".join(CAPTIONS) + "\n")
     feats = np.random.default_rng(0).random((len(CAPTIONS), 1000), dtype=np.float32)  # the bundle CNN's 1000-d
     np.save(tmp / "feats.npy", feats)
