@@ -102,14 +102,14 @@ def help_for(key: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- reading
-def _read(config: Any) -> tuple[dict[str, Any], Path, str]:
-    """``(raw keys, base folder of relative paths, origin)`` of any accepted config form."""
+def _read(config: Any) -> tuple[dict[str, Any], Path, str, bool]:
+    """``(raw keys, base folder of relative paths, origin, discovered)`` of any accepted config form."""
     if config is None:
         config = DEFAULT_BUNDLE
     if isinstance(config, Config):
-        return config.to_dict(), Path.cwd(), config.origin
+        return config.to_dict(), Path.cwd(), config.origin, False
     if isinstance(config, Mapping):
-        return dict(config), Path.cwd(), "the config dict"
+        return dict(config), Path.cwd(), "the config dict", False
     if not isinstance(config, (str, os.PathLike)):
         raise ConfigError(f"a config must be a folder, a config.yaml path or a dict of config keys, not "
                           f"{type(config).__name__} {_short(config)}")
@@ -119,7 +119,7 @@ def _read(config: Any) -> tuple[dict[str, Any], Path, str]:
     path = Path(config).expanduser()
     if path.is_dir():
         if not (path / CONFIG_NAME).is_file():
-            return discover(path, resolve=False), path, f"the model files found in {path}"
+            return discover(path, resolve=False), path, f"the model files found in {path}", True
         path = path / CONFIG_NAME
     if not path.is_file():
         hint = (" The default model bundle is missing from this installation; reinstall the package."
@@ -139,7 +139,7 @@ def _read(config: Any) -> tuple[dict[str, Any], Path, str]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path} must hold a mapping of config keys (key: value lines), not "
                           f"{type(raw).__name__}")
-    return raw, path.parent, str(path)
+    return raw, path.parent, str(path), False
 
 
 def _short(value: Any) -> str:
@@ -259,9 +259,9 @@ def load(config: Any = None, *, require: Iterable[str] = (), check_files: bool =
     invalid YAML, unknown keys (with a close match), values of the wrong type, a key without its partner
     (``decmodel`` without ``dictionary``), missing files, and required keys left empty (all listed at once).
     """
-    raw, base, origin = _read(config)
+    raw, base, origin, discovered = _read(config)
     cfg = _resolve(raw, base, origin)
-    if not any(getattr(cfg, k) for k in PATH_KEYS) and origin.startswith("the model files found in"):
+    if discovered and not any(getattr(cfg, k) for k in PATH_KEYS):
         raise ConfigError(f"{base}: no {CONFIG_NAME} and none of the model files (uni_skip.npz, romance.npz, "
                           "coco_embedding.npz, ... or their converted .safetensors) in it; give a folder with "
                           "model files or a config.yaml, or fetch them with `python -m storyteller download`")
@@ -296,8 +296,8 @@ def check(config: Config | Mapping[str, Any], require: Iterable[str] = STORY_KEY
         return
     origin = config.origin if isinstance(config, Config) else "the config"
     what = "; ".join(f"'{k}' ({help_for(k)})" for k in gaps)
-    purpose = "to tell stories" if set(require) >= set(STORY_KEYS) else "here"
-    raise ConfigError(f"{origin} lacks what is needed {purpose}: {what}. Set "
+    purpose = "what is needed to tell stories" if set(require) >= set(STORY_KEYS) else "required key(s)"
+    raise ConfigError(f"{origin} lacks {purpose}: {what}. Set "
                       f"{'it' if len(gaps) == 1 else 'them'} in the config, or use a complete model (the default "
                       "bundle, or `python -m storyteller download`)")
 

@@ -115,8 +115,8 @@ def safe_extract(archive: Path, dest: Path, progress: bool = True) -> dict[str, 
     except zipfile.BadZipFile as e:
         raise DownloadError(f"{archive.name}: not a valid zip archive ({e}); delete it and run again") from None
     with zf:
-        plan = [(info, _member_target(dest, info)) for info in zf.infolist()]
-        plan = [(i, t) for i, t in plan if t is not None]
+        targets = [(info, _member_target(dest, info)) for info in zf.infolist()]
+        plan = [(i, t) for i, t in targets if t is not None]
         need = sum(i.file_size for i, _ in plan)
         free = shutil.disk_usage(dest).free
         if need > free:
@@ -202,7 +202,7 @@ def _installed(remote: Remote, dest: Path, rec: dict[str, Any] | None, verify: b
         return rec
     want_md5 = remote.md5.lower() if (check_md5 and remote.md5) else None
     sha, md5 = _hash_file(path, True, progress)
-    if (want_md5 and not md5.startswith(want_md5)) or (rec and rec.get("sha256") not in (None, sha)):
+    if (want_md5 and not (md5 or "").startswith(want_md5)) or (rec and rec.get("sha256") not in (None, sha)):
         log(f"  {remote.name} is present but fails verification; downloading it again")
         path.unlink()
         return None

@@ -177,12 +177,12 @@ def run(args: argparse.Namespace) -> int:
         base = model_config.load(args.config, require=("skmodels", "sktables"))
         cfg = _config(DecoderConfig, args)
         stv = skipthoughts.load_model(base.skmodels, base.sktables)
-        passages = make_passages(_docs(args.texts), args.min_tokens, args.max_tokens, args.stride)
-        if not passages:
+        token_passages = make_passages(_docs(args.texts), args.min_tokens, args.max_tokens, args.stride)
+        if not token_passages:
             raise ValueError("no passages of the asked length; lower --min-tokens")
-        m = train_decoder(passages, stv, args.out / "decoder.safetensors", cfg, device=args.device,
+        m = train_decoder(token_passages, stv, args.out / "decoder.safetensors", cfg, device=args.device,
                           resume=args.resume, time_budget=args.time_budget, half=args.half)
-        book = skipthoughts.encode(stv, [" ".join(p) for p in passages], preprocessed=True).mean(0)
+        book = skipthoughts.encode(stv, [" ".join(p) for p in token_passages], preprocessed=True).mean(0)
         with atomic_write(args.out / "book_style.npy") as tmp, open(tmp, "wb") as f:
             np.save(f, book.astype(np.float32))
         negbias = base.negbias or (str(_caption_style(stv, base.captions, out)) if base.captions else "")
