@@ -161,9 +161,13 @@ def encode_sentences(
     """Encode captions into the joint space: float32 (N, dim), unit rows.
 
     ``batch_size``: captions per GRU batch (default 256 on the prepacked CPU path, else 128).
+    ``X``: a list of ``str``; ``bytes`` items (what the original received) are decoded as UTF-8 (latin-1 where
+    invalid), matching the dictionary's words as the original's byte strings did. Anything else raises
+    :class:`~storyteller.errors.InputError` naming the item's index and type.
     """
-    if isinstance(X, str):
-        raise TypeError("encode_sentences() takes a list of sentences, not a single string")
+    from .skipthoughts import check_texts
+
+    X, _ = check_texts(X, "encode_sentences")
     ids = [model.word_ids(c) for c in X]
     out = np.empty((len(ids), model.options["dim"]), dtype=np.float32)
     if not ids:
