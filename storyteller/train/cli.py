@@ -47,8 +47,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 def register(parser: argparse.ArgumentParser, command: str) -> None:
     if command == "make-style":
-        parser.add_argument("source", type=Path, help="a text file (blank-line separated passages), a CSV (one "
-                                                        "passage per row) or a folder of them")
+        parser.add_argument("source", type=Path, help="a text file (passages separated by blank lines; one passage "
+                                                        "per line if it has no blank line), a CSV (one passage per "
+                                                        "row) or a folder of .txt/.txt.gz/.csv files")
         parser.add_argument("--out", type=Path, required=True, help="the .npy file to write")
         parser.add_argument("--config", default=None, help="model whose skip-thoughts to use (default: bundle)")
         parser.add_argument("--min-words", type=int, default=0, help="drop passages shorter than this")
@@ -145,20 +146,50 @@ def write_output_config(out: Path, base: model_config.Config, command: str, **tr
     return path
 
 
+def _make_style(args: argparse.Namespace) -> int:
+    """``make-style``: read the passages first (bad input fails before the model loads), encode, write the mean."""
+    import sys
+    import warnings
+
+    from .. import generate, skipthoughts
+    from ..errors import InputError
+    from ..style import make_style, read_corpus
+    from ..tokenize import sent_tokenize
+
+    def note(msg: str) -> None:
+        print(f"note: {msg}", file=sys.stderr)
+
+    passages = read_corpus(args.source, args.min_words, args.column, report=note)
+    if not passages:
+        raise InputError(f"{args.source}: no passages of at least {max(args.min_words, 1)} word(s)")
+    files = len({p.source.rsplit(":", 1)[0] for p in passages})
+    z_cfg = generate.load_config(args.config)
+    stv = skipthoughts.load_model(z_cfg["skmodels"], z_cfg["sktables"], args.device)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", skipthoughts.LongTextWarning)
+        vec = make_style(stv, passages)
+    for w in caught:
+        if isinstance(w.message, skipthoughts.LongTextWarning):
+            where = ", ".join(passages[i].source for i in w.message.items[:5])
+            more = f" and {len(w.message.items) - 5} more" if len(w.message.items) > 5 else ""
+            note(f"{len(w.message.items)} passage(s) longer than {skipthoughts.MAX_TOKENS} tokens were read only up "
+                 f"to that length ({where}{more}); split them into shorter passages to use all of their text")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    sentences = sum(len(sent_tokenize(p)) for p in passages)
+    with atomic_write(args.out) as tmp, open(tmp, "wb") as f:
+        np.save(f, vec)
+    print(f"wrote {args.out}: mean of {len(passages)} passages ({sentences} sentences) from {files} file(s), "
+          f"{vec.size}-d")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from .. import generate, skipthoughts
-    from ..style import make_style, read_passages
 
     cmd = args.command
     if cmd == "make-style":
-        z_cfg = generate.load_config(args.config)
-        stv = skipthoughts.load_model(z_cfg["skmodels"], z_cfg["sktables"], args.device)
-        passages = read_passages(args.source, args.min_words, args.column)
-        vec = make_style(stv, passages)
-        with atomic_write(args.out) as tmp, open(tmp, "wb") as f:
-            np.save(f, vec)
-        print(f"wrote {args.out}: mean of {len(passages)} passages ({vec.size}-d)")
-        return 0
+        return _make_style(args)
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out.resolve()
     if cmd == "train-skipthoughts":
