@@ -24,14 +24,9 @@ def stv(z):
     return z["stv"]
 
 
-def _long_text(n_chars: int, seed: int = 0) -> str:
+def _long_text(golden, n_chars: int, seed: int = 0) -> str:
     """Varied English prose (the golden inputs: abbreviations, quotes, contractions, ellipses) in random order."""
-    import json
-
-    from conftest import GOLDEN_DIR
-
-    inputs = json.loads((GOLDEN_DIR / "inputs.json").read_text(encoding="utf-8"))
-    pool = inputs["test_sentences"] + inputs["romance_corpus"] + inputs["lyrics_corpus"]
+    pool = golden.inputs["test_sentences"] + golden.inputs["romance_corpus"] + golden.inputs["lyrics_corpus"]
     rng = random.Random(seed)
     parts, size = [], 0
     while size < n_chars:
@@ -95,13 +90,13 @@ def test_tokenizer_runs_without_nltks_wall_clock_limit(monkeypatch, golden):
     """NLTK limits every regex to 5 s; a long passage took longer and died with NLTK's TimeoutError. A limit
     that any input exceeds shows that the tokenizer's patterns run without it."""
     monkeypatch.setattr(nltk.redos, "DEFAULT_TIMEOUT", 1e-9)
-    text = _long_text(300_000)
+    text = _long_text(golden, 300_000)
     assert T.sent_tokenize(text) and T.preprocess([text])[0]
 
 
 @pytest.mark.parametrize("limit", [1, 57, 600, 3000])
 def test_prefix_tokenisation_gives_the_whole_texts_first_tokens(golden, limit):
-    text = _long_text(120_000, seed=limit)
+    text = _long_text(golden, 120_000, seed=limit)
     full = T.preprocess([text])[0].split()
     assert len(text) > 2 * (limit + T._PREFIX_MARGIN)  # the prefix path is the one taken
     toks, more = T.text_tokens(text, limit)
@@ -111,7 +106,7 @@ def test_prefix_tokenisation_gives_the_whole_texts_first_tokens(golden, limit):
 
 
 def test_encode_reads_the_first_max_tokens_of_a_long_text(stv, golden):
-    text = _long_text(40_000)
+    text = _long_text(golden, 40_000)
     first = T.preprocess([text])[0].split()[:500]
     with pytest.warns(skipthoughts.LongTextWarning, match="max_tokens=500") as rec:
         skipthoughts.encode(stv, ["A cat.", text], max_tokens=500)
