@@ -76,10 +76,17 @@ def shift(svecs: np.ndarray, bneg: np.ndarray, bpos: np.ndarray) -> np.ndarray:
     return s.mean(0) - check_style(bneg, dim, "bneg (caption style)") + check_style(bpos, dim, "bpos (book style)")
 
 
+def _label(key: str | None) -> str:
+    """Message prefix: a config key (``posbias``), a CLI option (``--style``) or nothing."""
+    if not key:
+        return ""
+    return f"{key}: " if key.startswith("-") else f"config key '{key}': "
+
+
 def _read_style_file(path: Path, key: str):
     """The array in a style file: .npy, .npz with one array, or text (.txt/.csv) of numbers."""
     def fail(why: str) -> ModelFileError:
-        return ModelFileError(f"config key '{key}': style file {path} {why}.")
+        return ModelFileError(f"{_label(key)}style file {path} {why}.")
 
     with open(path, "rb") as f:
         head = f.read(6)
@@ -115,24 +122,26 @@ def _read_style_file(path: Path, key: str):
     return np.asarray(values, dtype=np.float64)
 
 
-def load_style(path: str | Path, dim: int | None = None, key: str = "posbias") -> np.ndarray:
+def load_style(path: str | Path, dim: int | None = None, key: str | None = "posbias") -> np.ndarray:
     """Load a style vector as float32 ``(dim,)``: a ``.npy`` (shape (dim,) or (1, dim)), an ``.npz`` holding
     exactly one such array, or a text file (``.txt``/``.csv``) of ``dim`` numbers. The format is recognised from
-    the content. Raises :class:`~storyteller.errors.ModelFileError` naming the config key, the file and the
-    expected shape when the file is missing, unreadable, of the wrong size or holds non-finite values."""
+    the content. Raises :class:`~storyteller.errors.ModelFileError` naming ``key`` (a config key such as
+    ``'posbias'``, a CLI option such as ``'--style'``, or None), the file and the expected shape when the file is
+    missing, unreadable, of the wrong size or holds non-finite values."""
     path = Path(path)
     if path.is_dir():
-        raise ModelFileError(f"config key '{key}': {path} is a folder; expected a style vector file (.npy).")
+        raise ModelFileError(f"{_label(key)}{path} is a folder; expected a style vector file (.npy).")
     if not path.is_file():
-        raise ModelFileError(f"config key '{key}': {path}: file not found. Check the path in config.yaml.")
+        hint = " Check the path in config.yaml." if key and not key.startswith("-") else ""
+        raise ModelFileError(f"{_label(key)}{path}: file not found.{hint}")
     try:
         raw = _read_style_file(path, key)
     except OSError as e:
-        raise ModelFileError(f"config key '{key}': style file {path} cannot be read ({e.strerror or e}).") from None
+        raise ModelFileError(f"{_label(key)}style file {path} cannot be read ({e.strerror or e}).") from None
     v, problem = _problem(raw, dim)
     if problem:
         raise ModelFileError(
-            f"config key '{key}': style file {path} {problem}; expected {_expected(dim)}. "
+            f"{_label(key)}style file {path} {problem}; expected {_expected(dim)}. "
             "Style vectors must be made with the same skip-thoughts model (python -m storyteller make-style).")
     return v
 

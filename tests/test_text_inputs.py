@@ -167,6 +167,14 @@ def test_bad_style_files_name_the_file_and_the_shape(tmp_path, golden, make, wor
     assert "'posbias'" in msg and str(path) in msg and all(w in msg for w in words), msg
 
 
+def test_style_file_messages_name_a_cli_option(tmp_path):
+    np.save(tmp_path / "s.npy", np.zeros(3, np.float32))
+    with pytest.raises(ModelFileError, match=r"^--style: style file .*s\.npy has shape \(3,\)"):
+        style.load_style(tmp_path / "s.npy", 48, "--style")
+    with pytest.raises(ModelFileError, match=r"^--style: .*nope\.npy: file not found\.$"):
+        style.load_style(tmp_path / "nope.npy", 48, "--style")
+
+
 def test_check_style(golden):
     v = np.load(golden.dir / "swift_style.npy")
     for ok in (v, v[None], v[:, None], v.astype(np.float64), v.tolist(), torch.from_numpy(v)):
