@@ -151,7 +151,7 @@ def _make_style(args: argparse.Namespace) -> int:
     import sys
     import warnings
 
-    from .. import generate, skipthoughts
+    from .. import skipthoughts
     from ..errors import InputError
     from ..style import make_style, read_corpus
     from ..tokenize import sent_tokenize
@@ -163,8 +163,8 @@ def _make_style(args: argparse.Namespace) -> int:
     if not passages:
         raise InputError(f"{args.source}: no passages of at least {max(args.min_words, 1)} word(s)")
     files = len({p.source.rsplit(":", 1)[0] for p in passages})
-    z_cfg = generate.load_config(args.config)
-    stv = skipthoughts.load_model(z_cfg["skmodels"], z_cfg["sktables"], args.device)
+    base = model_config.load(args.config, require=("skmodels", "sktables"))
+    stv = skipthoughts.load_model(base.skmodels, base.sktables, args.device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", skipthoughts.LongTextWarning)
         vec = make_style(stv, passages)
