@@ -11,6 +11,7 @@ original Caffe/Lasagne weights and the original preprocessing (``load_image``/``
   :func:`load_vgg19`; the weight files are read by :mod:`storyteller.formats.lasagne`.
 * :mod:`.extractors` - :class:`FeatureExtractor` (``name``, ``dim``, ``features``, ``__call__``, ``to``), the
   ``'vgg19'`` and ``'efficientnet-lite0'`` extractors, and :func:`build_cnn` over the :data:`CNN_REGISTRY`.
+* :mod:`.files` - :func:`is_image_file` and :func:`expand_images` (arguments and folders -> image files).
 
 Features are raw (not L2-normalised); the pipeline normalises them like the original ``story``.
 """
@@ -34,6 +35,7 @@ from .extractors import (
                                compute_features,
                                register_cnn,
 )
+from .files import IMAGE_SUFFIXES, expand_images, is_image_file
 from .preprocess import CROP, MEAN_VALUE, RESIZE_SHORT, ImageLike, load_image, resize_bilinear
 from .vgg import TORCH_NAMES, VGG19, cfgs, load_vgg19, make_layers
 
@@ -47,6 +49,9 @@ __all__ = [
     "CNN_REGISTRY",
     "load_image",
     "resize_bilinear",
+    "is_image_file",
+    "expand_images",
+    "IMAGE_SUFFIXES",
     "cfgs",
     "LASAGNE_NAMES",
     "TORCH_NAMES",
