@@ -16,7 +16,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageFile
 
 from storyteller import vision as V
-from storyteller.errors import ConfigError, ModelFileError
+from storyteller.errors import ConfigError, ImageError, InputError, ModelFileError
 
 torch.set_num_threads(1)
 
@@ -421,3 +421,216 @@ def test_cuda_matches_cpu(effnet: V.FeatureExtractor) -> None:
     finally:
         effnet.to("cpu")
 
+
+# ------------------------------------------------------------------------------------------ bad inputs
+def _one_line(e: pytest.ExceptionInfo) -> str:
+    msg = str(e.value)
+    assert "\n" not in msg and msg.strip() == msg and len(msg) < 600, msg
+    return msg
+
+
+def test_unreadable_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(ImageError, match=r"cannot identify image file .*empty\.jpg"):
+        V.load_image(tmp_path / "empty.jpg")
+    # A folder is not "no such file": say what it is and where the folder's images come from.
+    (tmp_path / "photos.jpg").mkdir()
+    with pytest.raises(ImageError, match=r"photos\.jpg'?: is a folder, not an image.*expand_images") as e:
+        V.load_image(tmp_path / "photos.jpg")
+    _one_line(e)
+    # A decompression bomb is refused with the fix (Pillow's limit lowered so the test image stays small).
+    Image.fromarray(_pattern(100, 100)).save(tmp_path / "bomb.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    with pytest.raises(ImageError, match=r"bomb\.png'?: refused as a possible decompression bomb.*shrink the image"):
+        V.load_image(tmp_path / "bomb.png")
+    monkeypatch.undo()
+    # A PNG cut short is decoded as far as it goes (LOAD_TRUNCATED_IMAGES, as the original); a JPEG cut inside
+    # its header cannot be decoded: one line naming the file.
+    buf = io.BytesIO()
+    Image.fromarray(_pattern(120, 160, seed=2)).save(buf, "PNG")
+    (tmp_path / "cut.png").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    assert V.load_image(tmp_path / "cut.png")[1].shape == (1, 3, 224, 224)
+    buf = io.BytesIO()
+    Image.fromarray(_pattern(120, 160, seed=2)).save(buf, "JPEG")
+    (tmp_path / "head.jpg").write_bytes(buf.getvalue()[:300])
+    with pytest.raises(ImageError, match=r"head\.jpg'?: cannot decode the image") as e:
+        V.load_image(tmp_path / "head.jpg")
+    _one_line(e)
+
+
+def test_odd_images_work(tmp_path: Path) -> None:
+    # 1x1, 1xN and an animated GIF (its first frame, as numpy.array(Image.open(f)) in the original).
+    for h, w in [(1, 1), (1, 5000), (5000, 1)]:
+        assert V.load_image(_pattern(h, w))[1].shape == (1, 3, 224, 224)
+    frames = [Image.new("RGB", (50, 60), (40 * i, 90, 200)) for i in range(3)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    with Image.open(tmp_path / "anim.gif") as f:
+        first = np.array(f)  # mode P: palette indices, the original's quirk
+    np.testing.assert_array_equal(V.load_image(tmp_path / "anim.gif")[1], V.load_image(first)[1])
+    # An open binary file (or io.BytesIO) is read like its path.
+    Image.fromarray(_pattern(70, 90, seed=4)).save(tmp_path / "a.png")
+    with open(tmp_path / "a.png", "rb") as f:
+        np.testing.assert_array_equal(V.load_image(f)[1], V.load_image(tmp_path / "a.png")[1])
+    data = io.BytesIO((tmp_path / "a.png").read_bytes())
+    np.testing.assert_array_equal(V.load_image(data)[1], V.load_image(tmp_path / "a.png")[1])
+
+
+# Every mode Pillow can create; each must give an image (the faithful handling of each is tested above).
+PIL_MODES = ["1", "L", "P", "RGB", "RGBA", "CMYK", "YCbCr", "LAB", "HSV", "I", "F", "LA", "PA", "RGBX", "RGBa",
+             "La", "I;16", "I;16B", "I;16L", "I;16N"]
+
+
+@pytest.mark.parametrize("mode", PIL_MODES)
+def test_every_pil_mode(mode: str) -> None:
+    im = Image.new(mode, (30, 40))
+    rawim, x = V.load_image(im)
+    assert rawim.shape == (224, 224, 3) and x.shape == (1, 3, 224, 224) and np.isfinite(x).all()
+
+
+def test_la_mode_on_white() -> None:
+    # Premultiplied grey + alpha: Pillow cannot convert it to RGBA directly (it raised a bare ValueError).
+    grey = _pattern(40, 30, seed=8)[:, :, 0]
+    la = Image.fromarray(np.dstack([grey, np.full_like(grey, 255)]), "LA")
+    np.testing.assert_array_equal(V.load_image(la.convert("La"))[1], V.load_image(grey)[1])
+
+
+def test_arrays_as_images() -> None:
+    a = _pattern(40, 60, seed=6)
+    ref = V.load_image(a)[1]
+    # Integer arrays within 0-255 are exact pixels; bool arrays are bilevel images (0/255, as Pillow's mode "1").
+    np.testing.assert_array_equal(V.load_image(a.astype(np.int64))[1], ref)
+    mask = a[:, :, 0] > 127
+    np.testing.assert_array_equal(V.load_image(mask)[1], V.load_image(np.where(mask, 255, 0).astype(np.uint8))[1])
+    cases = [
+        (a.astype(np.float64) / 255, r"float64 with values 0 to 1; values 0-1\? give \(a \* 255\)\.round\(\)"),
+        (a.astype(np.float64) + 100, r"values 100 to 355; give np\.clip\(a, 0, 255\)\.astype\(np\.uint8\)"),
+        (a.astype(np.int64) - 1, r"int64 with values -1 to 254"),
+        (np.full((10, 10, 3), np.nan), "contains NaN or infinite values"),
+        (np.full((10, 10), np.inf, np.float32), "contains NaN or infinite values"),
+        (np.stack([a, a]), r"a 4-D array is a batch: pass it to extractor\.features\(\)"),
+        (np.ascontiguousarray(a.transpose(2, 0, 1)), r"channels first\? give a\.transpose\(1, 2, 0\)"),
+        (np.zeros((10, 10, 2), np.uint8), r"expected an image array of shape HxW"),
+        (np.zeros(10, np.uint8), r"expected an image array of shape HxW"),
+        (np.zeros((0, 10, 3), np.uint8), "the image is empty"),
+        (np.array([["a", "b"]]), r"dtype <U1 is not a pixel type"),
+    ]
+    for arr, pattern in cases:
+        with pytest.raises(ImageError, match=pattern) as e:
+            V.load_image(arr)
+        assert _one_line(e).startswith(f"<array {arr.dtype} {arr.shape}>")
+
+
+def test_objects_that_are_not_images() -> None:
+    cases = [
+        (None, r"<NoneType>: not an image; give a path, a PIL image"),
+        (["a.jpg", "b.jpg"], r"<list>: one image was expected, got a list of 2; pass several images to extractor"),
+        (b"cat.jpg", r"bytes are ambiguous; give the path as a str, or encoded image data as io\.BytesIO"),
+        (torch.zeros(3, 10, 10, dtype=torch.uint8), r"torch tensors are not read as images.*t\.permute\(1, 2, 0\)"),
+        (3.5, r"<float>: not an image"),
+    ]
+    for obj, pattern in cases:
+        with pytest.raises(ImageError, match=pattern) as e:
+            V.load_image(obj)
+        _one_line(e)
+
+
+def test_extractor_inputs(toy_model: V.VGG19, tmp_path: Path) -> None:
+    ext = V.VGGFeatures(toy_model)
+    a, b = _pattern(50, 70, seed=1), _pattern(80, 40, seed=2)
+    ref = ext.features([a, b])
+    # Any iterable of images works (a generator too); an empty list gives (0, dim); the 4-D batch array works.
+    np.testing.assert_array_equal(ext.features(im for im in [a, b]), ref)
+    assert ext.features([]).shape == (0, 8)
+    np.testing.assert_array_equal(ext.features(np.stack([a, a])), ext.features([a, a]))
+    with pytest.raises(ImageError, match=r"<list>: one image was expected, got a list of 2; use extractor\.features"):
+        ext([a, b])
+    with pytest.raises(ImageError, match=r"one image was expected, got a batch of 1"):
+        ext(a[None])
+    with pytest.raises(ImageError, match=r"<NoneType>: not an image"):
+        ext.features(None)
+    with pytest.raises(ImageError, match=r"^image 1 of 2: <array float64 \(50, 70, 3\)>: expected uint8"):
+        ext.features([a, a / 255.0])
+    with pytest.raises(ImageError, match=r"^'[^']*missing\.png': no such file"):  # a path names itself
+        ext.features([a, tmp_path / "missing.png"])
+    # compute_features checks the preprocessed batch instead of failing inside torch or returning NaN.
+    x = V.load_image(a)[1]
+    np.testing.assert_array_equal(V.compute_features(toy_model, torch.from_numpy(x)), V.compute_features(toy_model, x))
+    with pytest.raises(InputError, match=r"shape \(N, 3, 224, 224\).*got \(3, 224, 224\); add a batch axis: im\[None\]"):
+        V.compute_features(toy_model, x[0])
+    bad = x.copy()
+    bad[0, 0, 0, 0] = np.nan
+    with pytest.raises(InputError, match="NaN or infinite"):
+        V.compute_features(toy_model, bad)
+    with pytest.raises(InputError, match=r"VGG19 expects a float32 tensor of shape \(B, 3, 224, 224\).*got \(1, 3, 10, 10\)"):
+        toy_model(torch.zeros(1, 3, 10, 10))
+
+
+def test_build_cnn_bad_weights(tmp_path: Path) -> None:
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / "vgg19.pkl").write_bytes(b"")
+    with pytest.raises(ModelFileError, match=r"config key 'vgg': .*models: is a folder; give the weights file itself "
+                                             r"\(inside: vgg19\.pkl\)") as e:
+        V.build_cnn("vgg19", folder)
+    _one_line(e)
+    with pytest.raises(ModelFileError, match=r"config key 'vgg': expected the path of the VGG-19 weights, got int"):
+        V.build_cnn("vgg19", 5)
+    (tmp_path / "vgg.pth").write_text("not a checkpoint\n")
+    with pytest.raises(ModelFileError, match=r"vgg\.pth: cannot read it as a PyTorch state dict") as e:
+        V.build_cnn("vgg19", tmp_path / "vgg.pth")
+    _one_line(e)
+    with pytest.raises(InputError, match=r"device 'gpu' is not a device"):
+        V.build_cnn("vgg19", TOY_PKL, device="gpu")
+
+
+def test_build_efficientnet_bad_weights(tmp_path: Path) -> None:
+    pytest.importorskip("efficientnet_lite_pytorch")
+    with pytest.raises(ModelFileError, match=r"config key 'vgg': .*: is a folder; give the EfficientNet-Lite0 weights"):
+        V.build_cnn("efficientnet-lite0", tmp_path)
+    torch.save({"features.0.weight": torch.zeros(1)}, tmp_path / "other.pth")  # another network's state dict
+    with pytest.raises(ModelFileError, match=r"other\.pth: not EfficientNet-Lite0 weights \(parameters \d+ missing, "
+                                             r"e\.g\. .*; 1 unexpected, e\.g\. \['features\.0\.weight'\]\)") as e:
+        V.build_cnn("efficientnet-lite0", tmp_path / "other.pth")
+    _one_line(e)  # torch's own message spans many lines
+    (tmp_path / "junk.pth").write_text("hello")
+    with pytest.raises(ModelFileError, match=r"junk\.pth: cannot read it as a PyTorch state dict") as e:
+        V.build_cnn("efficientnet-lite0", tmp_path / "junk.pth")
+    _one_line(e)
+
+
+# ------------------------------------------------------------------------------------------ image files
+def test_is_image_file(tmp_path: Path) -> None:
+    Image.fromarray(_pattern(8, 8)).save(tmp_path / "a.PNG")
+    Image.fromarray(_pattern(8, 8)).save(tmp_path / "download", format="JPEG")  # no suffix: the content decides
+    (tmp_path / "CREDITS.md").write_text("# Credits\nPhotos by someone.\n")
+    (tmp_path / "notes.jpg").write_text("text")  # an image name: kept (reading it then reports the error)
+    (tmp_path / "sub").mkdir()
+    assert V.is_image_file(tmp_path / "a.PNG") and V.is_image_file(str(tmp_path / "download"))
+    assert V.is_image_file(tmp_path / "notes.jpg")
+    for p in (tmp_path / "CREDITS.md", tmp_path / "sub", tmp_path / "missing.png", None, 3):
+        assert V.is_image_file(p) is False
+
+
+def test_expand_images(tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("b.jpg", "a.png", "c.gif"):
+        Image.fromarray(_pattern(8, 8)).save(photos / name)
+    (photos / "CREDITS.md").write_text("credits")
+    (photos / "nested").mkdir()
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "readme.txt").write_text("hi")
+    args = [photos / "c.gif", str(photos), tmp_path / "readme.txt", tmp_path / "missing.jpg", tmp_path / "empty", ""]
+    images, skipped = V.expand_images(args)
+    # Argument order; a folder's images in sorted order; c.gif named twice is kept once; a missing path is kept
+    # so that reading it reports "no such file".
+    assert images == [photos / "c.gif", photos / "a.png", photos / "b.jpg", tmp_path / "missing.jpg"]
+    reasons = {p.name: why for p, why in skipped}
+    assert reasons == {"CREDITS.md": "not an image file (.md)", "readme.txt": "not an image file (.txt)",
+                       "nested": "a folder inside a folder (not searched; give it as an argument of its own)",
+                       "empty": "a folder without image files", "": "an empty argument"}
+    assert V.expand_images(photos / "a.png") == ([photos / "a.png"], [])
+    with pytest.raises(InputError, match="expand_images: None is not a path"):
+        V.expand_images([None])
+    with pytest.raises(ImageError, match="no such file"):
+        V.load_image(images[-1])
