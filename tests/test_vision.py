@@ -634,3 +634,11 @@ def test_expand_images(tmp_path: Path) -> None:
         V.expand_images([None])
     with pytest.raises(ImageError, match="no such file"):
         V.load_image(images[-1])
+
+
+def test_expand_images_unreadable_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: Path) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", refuse)  # as for a folder without read permission (root reads any)
+    assert V.expand_images([tmp_path]) == ([], [(tmp_path, "cannot list the folder (Permission denied)")])

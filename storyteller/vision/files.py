@@ -74,8 +74,13 @@ def expand_images(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
             continue
         p = Path(arg)
         if p.is_dir():
+            try:
+                entries = sorted(p.iterdir(), key=lambda q: q.name)
+            except OSError as e:
+                skipped.append((p, f"cannot list the folder ({e.strerror or type(e).__name__})"))
+                continue
             found = False
-            for q in sorted(p.iterdir(), key=lambda q: q.name):
+            for q in entries:
                 if is_image_file(q):
                     keep(q)
                     found = True
