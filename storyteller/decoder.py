@@ -10,20 +10,38 @@ shrinks as hypotheses end with ``<eos>``, and hypotheses come back in the order 
 """
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 
-from .gru import KirosGRU, assign_state, embedding, packed_linear, torch_to_theano
-from .legacy import ModelFileError, load_npz, load_pickle, py2_text
+from . import formats
+from .errors import ModelFileError  # noqa: F401  (re-exported: older code imports it from here)
+from .gru import KirosGRU, embedding, packed_linear
 
-__all__ = ["Decoder", "load_model", "save_model", "beam_search", "run_sampler", "sample"]
+__all__ = ["Decoder", "DecoderOptions", "load_model", "save_model", "from_weights", "to_theano", "beam_search",
+           "run_sampler", "sample"]
 
 UNK_COST = 1e20  # the original's way of forbidding UNK
+
+
+@dataclass
+class DecoderOptions:
+    """The decoder's sizes (the original option names; ``doutput``: the deep output layer ``ff_hid``)."""
+
+    n_words: int
+    dim_word: int
+    dimctx: int
+    dim: int
+    doutput: bool = True
+
+    @classmethod
+    def from_dict(cls, opts: dict[str, Any]) -> "DecoderOptions":
+        """From an options dict (original or converted; other keys are ignored; absent ``doutput`` = True)."""
+        return cls(opts["n_words"], opts["dim_word"], opts["dimctx"], opts["dim"], bool(opts.get("doutput", True)))
 
 
 class Decoder(nn.Module):
@@ -93,100 +111,51 @@ class Decoder(nn.Module):
 
 
 # ----------------------------------------------------------------------------------------------- loading
-def _load_word_idict(path: Path) -> dict[int, str]:
-    if path.suffix == ".json":
-        words = json.loads(path.read_text(encoding="utf-8"))
-        idict = {i: w for i, w in enumerate(words)} if isinstance(words, list) else {int(i): w for w, i in words.items()}
-    else:
-        # romance_dictionary.pkl holds two pickles (word -> index, then word -> count); only the first is read.
-        worddict = load_pickle(path, key="dictionary")
-        if not isinstance(worddict, dict):
-            raise ModelFileError(f"config key 'dictionary': {path} holds a {type(worddict).__name__}, expected a dict")
-        idict = {int(i): py2_text(w) for w, i in worddict.items()}
-    idict[0], idict[1] = "<eos>", "UNK"
-    return idict
+# The files (romance.npz + .pkl, romance_dictionary.pkl, the converted .safetensors + .json) are read and written
+# by storyteller.formats; these are the decoder's entry points into it.
+def from_weights(w: formats.Weights) -> Decoder:
+    """Build a :class:`Decoder` from what :func:`storyteller.formats.load_part` read (no dictionary yet)."""
+    o = DecoderOptions.from_dict(w.options)
+    with torch.device("meta"):  # no random init: the file's weights replace it
+        dec = Decoder(o.n_words, o.dim_word, o.dimctx, o.dim, o.doutput)
+    formats.assign(dec, w)
+    dec.options = formats.json_safe(w.options)
+    return dec
 
 
 def load_model(
     path_to_model: str | Path, path_to_dictionary: str | Path, device: str | torch.device = "cpu"
 ) -> Decoder:
-    """Load the decoder from ``romance.npz`` (+ ``.npz.pkl``) or ``.safetensors`` (+ ``.json``) and its dictionary."""
-    path, key = Path(path_to_model), "decmodel"
-    if path.suffix == ".safetensors":
-        opts = json.loads(path.with_suffix(".json").read_text())
-        with torch.device("meta"):  # no random init: the file's weights replace it
-            dec = Decoder(opts["n_words"], opts["dim_word"], opts["dimctx"], opts["dim"], opts.get("doutput", True))
-        try:
-            assign_state(dec, load_file(str(path)), copy=True)
-        except RuntimeError as e:
-            raise ModelFileError(f"config key '{key}': {path} does not match its options: {e}") from None
-    else:
-        opts = dict(load_pickle(f"{path}.pkl", key=key))
-        opts.setdefault("doutput", True)  # the storyteller's own default (spec §4.1)
-        if opts.get("decoder", "gru") != "gru":
-            raise ModelFileError(f"config key '{key}': {path}.pkl has decoder={opts['decoder']!r}; only 'gru' exists.")
-        p = load_npz(path, key=key)
-        n, dw, dc, d, deep = opts["n_words"], opts["dim_word"], opts["dimctx"], opts["dim"], bool(opts["doutput"])
-        need = {"Wemb": (n, dw), "ff_state_W": (dc, d), "ff_state_b": (d,), "decoder_W": (dw, 2 * d),
-                "decoder_b": (2 * d,), "decoder_U": (d, 2 * d), "decoder_Wx": (dw, d), "decoder_Ux": (d, d),
-                "decoder_bx": (d,), "ff_logit_W": (dw if deep else d, n), "ff_logit_b": (n,)}
-        if deep:
-            need.update({"ff_hid_W": (d, dw), "ff_hid_b": (dw,)})
-        elif "ff_hid_W" in p:
-            raise ModelFileError(f"config key '{key}': {path} has ff_hid_W but its options say doutput=False.")
-        for name, shape in need.items():
-            if name not in p:
-                hint = " (options say doutput=True)" if name.startswith("ff_hid") else ""
-                raise ModelFileError(f"config key '{key}': {path} has no parameter '{name}'{hint}.")
-            if tuple(p[name].shape) != shape:
-                raise ModelFileError(
-                    f"config key '{key}': {path} parameter '{name}' has shape {tuple(p[name].shape)}, expected {shape}.")
-        with torch.device("meta"):
-            dec = Decoder(n, dw, dc, d, deep)
-        t = {k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in p.items() if k in need}
-        state = {"Wemb.weight": t["Wemb"], "ff_state.weight": t["ff_state_W"].T, "ff_state.bias": t["ff_state_b"],
-                 "ff_logit.weight": t["ff_logit_W"].T, "ff_logit.bias": t["ff_logit_b"]}
-        if deep:
-            state.update({"ff_hid.weight": t["ff_hid_W"].T, "ff_hid.bias": t["ff_hid_b"]})
-        gru = KirosGRU.from_theano({k: p[f"decoder_{k}"] for k in ("W", "b", "U", "Wx", "Ux", "bx")})
-        state.update({f"decoder.{k}": v for k, v in gru.state_dict().items()})
-        assign_state(dec, state)
-    dec.options = {**{k: v for k, v in opts.items() if isinstance(v, (str, int, float, bool, type(None)))}}
-    dec.word_idict = _load_word_idict(Path(path_to_dictionary))
+    """Load the decoder from ``romance.npz`` (+ ``.npz.pkl``) or ``.safetensors`` (+ ``.json``) and its dictionary
+    (``romance_dictionary.pkl`` or a JSON list), as the original ``load_model``: index 0 is ``<eos>``, 1 ``UNK``.
+
+    Raises :class:`ModelFileError` naming the config key (``decmodel``/``dictionary``) and the file when one is
+    missing, unreadable, inconsistent or another part (e.g. a skip-thoughts encoder).
+    """
+    dec = from_weights(formats.load_part("decoder", path_to_model, key="decmodel"))
+    pairs = formats.load_part("word-dictionary", path_to_dictionary, key="dictionary")
+    dec.word_idict = {i: w for w, i in pairs}
+    dec.word_idict[0], dec.word_idict[1] = "<eos>", "UNK"
     return dec.eval().to(device)
 
 
 def save_model(dec: Decoder, path: str | Path, path_to_dictionary: str | Path | None = None,
                half: bool = False) -> None:
-    """Write ``path`` (``.safetensors``) + ``.json`` options, and the vocabulary as a JSON list.
+    """Write ``path`` (``.safetensors``) + ``.json`` options, and the vocabulary as a JSON list (index -> word;
+    default ``path`` with suffix ``.dictionary.json``).
 
     ``half=True`` stores the weights as float16 (computation stays float32 after loading).
     """
-    from .store import atomic_write
-
     path = Path(path)
-    dtype = torch.float16 if half else torch.float32
-    with atomic_write(path) as tmp:
-        save_file({k: v.detach().cpu().to(dtype).contiguous() for k, v in dec.state_dict().items()}, str(tmp))
-    with atomic_write(path.with_suffix(".json")) as tmp:
-        tmp.write_text(json.dumps(dec.options, indent=1, sort_keys=True))
-    vocab_path = Path(path_to_dictionary) if path_to_dictionary else path.with_suffix(".dictionary.json")
+    formats.native.save(path, dec.state_dict(), dec.options, half=half)
     n = max(dec.word_idict) + 1
-    with atomic_write(vocab_path) as tmp:
-        tmp.write_text(json.dumps([dec.word_idict.get(i, "UNK") for i in range(n)], ensure_ascii=False),
-                       encoding="utf-8")
+    formats.native.save_json(Path(path_to_dictionary) if path_to_dictionary else path.with_suffix(".dictionary.json"),
+                             [dec.word_idict.get(i, "UNK") for i in range(n)])
 
 
 def to_theano(dec: Decoder) -> dict[str, np.ndarray]:
     """Parameters in the original naming (as ``romance.npz`` stores them)."""
-    g = lambda m: m.detach().cpu().numpy()  # noqa: E731
-    out = {f"decoder_{k}": v for k, v in torch_to_theano(dec.decoder).items()}
-    out.update({"Wemb": g(dec.Wemb.weight), "ff_state_W": g(dec.ff_state.weight).T.copy(),
-                "ff_state_b": g(dec.ff_state.bias), "ff_logit_W": g(dec.ff_logit.weight).T.copy(),
-                "ff_logit_b": g(dec.ff_logit.bias)})
-    if dec.ff_hid is not None:
-        out.update({"ff_hid_W": g(dec.ff_hid.weight).T.copy(), "ff_hid_b": g(dec.ff_hid.bias)})
-    return out
+    return formats.kiros.to_theano("decoder", dec.state_dict())
 
 
 # ------------------------------------------------------------------------------------------------ search

@@ -2,29 +2,46 @@
 Multimodal Neural Language Models", 2014): a GRU sentence encoder and a linear image encoder into one space.
 
 Reads the original ``coco_embedding.npz`` (+ ``.npz.pkl`` options, ``.npz.dictionary.pkl`` word -> index) or the
-converted form (``.safetensors`` + ``.json`` options + ``.dictionary.json``). Encoding follows spec §5.3,
-including the off-by-two rule: dictionary indices run 2..len+1 while ``n_words = len(dict)``, so the two rarest
-words map to UNK (1).
+converted form (``.safetensors`` + ``.json`` options + ``.dictionary.json``) through :mod:`storyteller.formats`.
+Encoding follows the original ``encode_sentences``, including the off-by-two rule: dictionary indices run
+2..len+1 while ``n_words = len(dict)``, so the two rarest words map to UNK (1).
 """
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 from tqdm.auto import tqdm
 
-from .gru import KirosGRU, assign_state, kiros_gates, packed_linear, theano_to_torch, torch_to_theano
+from . import formats
+from .errors import ModelFileError  # noqa: F401  (re-exported: older code imports it from here)
+from .gru import KirosGRU, kiros_gates, packed_linear
 from .gru import embedding as gru_embedding
-from .legacy import ModelFileError, load_npz, load_pickle, py2_text
 
-__all__ = ["VSE", "load_model", "save_model", "encode_sentences", "encode_images", "tokenize_caption"]
+__all__ = ["VSE", "VSEOptions", "load_model", "save_model", "from_weights", "to_theano", "encode_sentences",
+           "encode_images", "tokenize_caption"]
+
+
+@dataclass
+class VSEOptions:
+    """The VSE's sizes (the original option names)."""
+
+    n_words: int
+    dim_word: int
+    dim: int
+    dim_image: int
+
+    @classmethod
+    def from_dict(cls, opts: dict[str, Any]) -> "VSEOptions":
+        """From an options dict (original or converted; other keys are ignored)."""
+        return cls(opts["n_words"], opts["dim_word"], opts["dim"], opts["dim_image"])
 
 
 class VSE(nn.Module):
@@ -81,49 +98,24 @@ def _l2norm(x: torch.Tensor) -> torch.Tensor:
 
 
 # ----------------------------------------------------------------------------------------------- loading
+# The files (coco_embedding.npz + .pkl + .dictionary.pkl, the converted .safetensors + .json + .dictionary.json)
+# are read and written by storyteller.formats; these are the VSE's entry points into it.
+def from_weights(w: formats.Weights) -> VSE:
+    """Build a :class:`VSE` (with its dictionary) from what :func:`storyteller.formats.load_part` read."""
+    o = VSEOptions.from_dict(w.options)
+    with torch.device("meta"):  # no random init: the file's weights replace it
+        model = VSE(o.n_words, o.dim_word, o.dim, o.dim_image)
+    formats.assign(model, w)
+    model.worddict = dict(w.vocab or ())
+    model.options = {**model.options, **formats.json_safe(w.options)}
+    return model
+
+
 def load_model(path_to_model: str | Path, device: str | torch.device = "cpu") -> VSE:
-    """Load a VSE from ``coco_embedding.npz`` (+ ``.pkl``, ``.dictionary.pkl``) or ``.safetensors`` (+ json)."""
-    path = Path(path_to_model)
-    key = "vsemodel"
-    if path.suffix == ".safetensors":
-        opts = json.loads(path.with_suffix(".json").read_text())
-        worddict = json.loads(path.with_suffix(".dictionary.json").read_text(encoding="utf-8"))
-        with torch.device("meta"):  # no random init: the file's weights replace it
-            model = VSE(opts["n_words"], opts["dim_word"], opts["dim"], opts["dim_image"])
-        try:
-            assign_state(model, load_file(str(path)), copy=True)
-        except RuntimeError as e:
-            raise ModelFileError(f"config key '{key}': {path} does not match its options: {e}") from None
-    else:
-        opts = dict(load_pickle(f"{path}.pkl", key=key))
-        if opts.get("encoder", "gru") != "gru":
-            raise ModelFileError(f"config key '{key}': {path}.pkl has encoder={opts['encoder']!r}; only 'gru' is supported.")
-        raw = load_pickle(f"{path}.dictionary.pkl", key=key)
-        worddict = {py2_text(w): int(i) for w, i in raw.items()}
-        p = load_npz(path, key=key)
-        need = {"Wemb": (opts["n_words"], opts["dim_word"]), "ff_image_W": (opts["dim_image"], opts["dim"]),
-                "ff_image_b": (opts["dim"],), "encoder_U": (opts["dim"], 2 * opts["dim"])}
-        for name, shape in need.items():
-            if name not in p:
-                raise ModelFileError(f"config key '{key}': {path} has no parameter '{name}' (is it a VSE model?)")
-            if tuple(p[name].shape) != shape:
-                raise ModelFileError(
-                    f"config key '{key}': {path} parameter '{name}' has shape {tuple(p[name].shape)}, expected {shape}.")
-        with torch.device("meta"):
-            model = VSE(opts["n_words"], opts["dim_word"], opts["dim"], opts["dim_image"])
-        gru = theano_to_torch({k: p[f"encoder_{k}"] for k in ("W", "b", "U", "Wx", "Ux", "bx")})
-        state = {"Wemb.weight": torch.from_numpy(np.asarray(p["Wemb"], dtype=np.float32)),
-                 "ff_image.weight": torch.from_numpy(np.asarray(p["ff_image_W"], dtype=np.float32).T),
-                 "ff_image.bias": torch.from_numpy(np.asarray(p["ff_image_b"], dtype=np.float32)),
-                 **{f"encoder.{k}": v for k, v in gru.items()}}
-        try:
-            assign_state(model, state)
-        except RuntimeError as e:
-            raise ModelFileError(f"config key '{key}': {path} does not match its options: {e}") from None
-    model.worddict = worddict
-    model.options = {**model.options, **{k: v for k, v in opts.items()
-                                         if isinstance(v, (str, int, float, bool, type(None)))}}
-    return model.eval().to(device)
+    """Load a VSE from ``coco_embedding.npz`` (+ ``.pkl``, ``.dictionary.pkl``) or ``.safetensors`` (+ ``.json``,
+    ``.dictionary.json``). Raises :class:`ModelFileError` naming config key ``vsemodel`` and the file when one is
+    missing, unreadable, inconsistent or another part."""
+    return from_weights(formats.load_part("vse", path_to_model, key="vsemodel")).eval().to(device)
 
 
 def save_model(model: VSE, path: str | Path, half: bool = False) -> None:
@@ -131,26 +123,14 @@ def save_model(model: VSE, path: str | Path, half: bool = False) -> None:
 
     ``half=True`` stores the weights as float16 (computation stays float32 after loading).
     """
-    from .store import atomic_write
-
     path = Path(path)
-    dtype = torch.float16 if half else torch.float32
-    state = {k: v.detach().cpu().to(dtype).contiguous() for k, v in model.state_dict().items()}
-    with atomic_write(path) as tmp:
-        save_file(state, str(tmp))
-    with atomic_write(path.with_suffix(".json")) as tmp:
-        tmp.write_text(json.dumps(model.options, indent=1, sort_keys=True))
-    with atomic_write(path.with_suffix(".dictionary.json")) as tmp:
-        tmp.write_text(json.dumps(model.worddict, ensure_ascii=False), encoding="utf-8")
+    formats.native.save(path, model.state_dict(), model.options, half=half)
+    formats.native.save_json(path.with_suffix(".dictionary.json"), model.worddict)
 
 
 def to_theano(model: VSE) -> dict[str, np.ndarray]:
     """Parameters in the original naming (``Wemb``, ``encoder_*``, ``ff_image_W``, ``ff_image_b``)."""
-    out = {f"encoder_{k}": v for k, v in torch_to_theano(model.encoder).items()}
-    out["Wemb"] = model.Wemb.weight.detach().cpu().numpy()
-    out["ff_image_W"] = model.ff_image.weight.detach().cpu().numpy().T.copy()
-    out["ff_image_b"] = model.ff_image.bias.detach().cpu().numpy()
-    return out
+    return formats.kiros.to_theano("vse", model.state_dict())
 
 
 # ---------------------------------------------------------------------------------------------- encoding

@@ -10,19 +10,18 @@ each half L2-normalised (no epsilon), concatenated (4800-d for the original mode
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 from torch.nn.utils.rnn import pack_padded_sequence
 from tqdm.auto import tqdm
 
-from .gru import KirosGRU, assign_state, torch_to_theano
-from .legacy import ModelFileError, load_npz, load_object_table, load_pickle, read_npy_header
+from . import formats
+from .errors import ModelFileError
+from .gru import KirosGRU
 
 __all__ = ["SkipThoughts", "WordRows", "load_model", "load_tables", "load_encoders", "preprocess", "encode",
            "save_model", "save_encoders", "check_texts", "LongTextWarning", "MAX_TOKENS"]
@@ -106,90 +105,34 @@ def preprocess(text: Sequence[str]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------------------------- loading
-def _gru_params(params: dict[str, np.ndarray], prefix: str, src: Path, key: str) -> dict[str, np.ndarray]:
-    out = {}
-    for name in ("W", "b", "U", "Wx", "Ux", "bx"):
-        full = f"{prefix}_{name}"
-        if full not in params:
-            raise ModelFileError(f"config key '{key}': {src} has no parameter '{full}' (is it a skip-thoughts model?)")
-        out[name] = params[full]
-    return out
-
-
-def _check_gru(p: dict[str, np.ndarray], dim_word: int, dim: int, src: Path, key: str, prefix: str) -> None:
-    want = {"W": (dim_word, 2 * dim), "b": (2 * dim,), "U": (dim, 2 * dim),
-            "Wx": (dim_word, dim), "Ux": (dim, dim), "bx": (dim,)}
-    for name, shape in want.items():
-        if tuple(p[name].shape) != shape:
-            raise ModelFileError(
-                f"config key '{key}': {src} parameter '{prefix}_{name}' has shape {tuple(p[name].shape)}, "
-                f"expected {shape} from its options (dim_word={dim_word}, dim={dim})."
-            )
-
-
-def _load_encoder(base: Path, key: str, bidirectional: bool) -> tuple[KirosGRU, dict]:
-    """Load ``base`` (``.../uni_skip`` or ``.../bi_skip``) from safetensors+json or npz+pkl."""
-    native = base.with_suffix(".safetensors")
-    if native.is_file():
-        opts = json.loads(base.with_suffix(".json").read_text())
-        with torch.device("meta"):  # no random init: the file's weights replace it
-            gru = KirosGRU(opts["dim_word"], opts["dim"], bidirectional=bidirectional)
-        try:
-            assign_state(gru, load_file(str(native)), copy=True)
-        except RuntimeError as e:
-            raise ModelFileError(f"config key '{key}': {native} does not match its options: {e}") from None
-        return gru, opts
-    npz = base.with_suffix(".npz")
-    opts = dict(load_pickle(str(npz) + ".pkl", key=key))
-    if opts.get("encoder", "gru") != "gru":
-        raise ModelFileError(f"config key '{key}': {npz}.pkl has encoder={opts['encoder']!r}; only 'gru' exists.")
-    params = load_npz(npz, key=key)
-    fwd = _gru_params(params, "encoder", npz, key)
-    _check_gru(fwd, opts["dim_word"], opts["dim"], npz, key, "encoder")
-    bwd = None
-    if bidirectional:
-        bwd = _gru_params(params, "encoder_r", npz, key)
-        _check_gru(bwd, opts["dim_word"], opts["dim"], npz, key, "encoder_r")
-    return KirosGRU.from_theano(fwd, bwd), opts
+# The files (uni_skip/bi_skip .npz + .pkl or converted .safetensors + .json, utable/btable .npy, dictionary.txt)
+# are read and written by storyteller.formats; these are the skip-thoughts entry points into it.
+def encoder_from_weights(w: formats.Weights, bidirectional: bool) -> KirosGRU:
+    """Build one encoder (``uni_skip``, or ``bi_skip`` with ``bidirectional``) from what ``formats`` read."""
+    with torch.device("meta"):  # no random init: the file's weights replace it
+        gru = KirosGRU(w.options["dim_word"], w.options["dim"], bidirectional=bidirectional)
+    formats.assign(gru, w)
+    return gru
 
 
 def load_encoders(path_to_models: str | Path, key: str = "skmodels") -> tuple[KirosGRU, KirosGRU, dict, dict]:
     """Load only the two encoders from a folder: ``(uni, bi, uoptions, boptions)``, from ``uni_skip``/``bi_skip``
     ``.safetensors`` + ``.json`` or the original ``.npz`` + ``.npz.pkl``; the word tables are not read."""
-    models = Path(path_to_models)
-    uni, uopts = _load_encoder(models / "uni_skip", key, bidirectional=False)
-    bi, bopts = _load_encoder(models / "bi_skip", key, bidirectional=True)
-    return uni.eval(), bi.eval(), uopts, bopts
-
-
-def _read_table(path: Path, key: str) -> np.ndarray:
-    """A word table: a float32 matrix (converted; memory-mapped) or the original pickled object array."""
-    if not path.is_file():
-        raise ModelFileError(f"config key '{key}': {path}: file not found. Check the path in config.yaml.")
-    with open(path, "rb") as f:
-        try:
-            shape, _, dtype = read_npy_header(f)
-        except Exception as e:
-            raise ModelFileError(f"config key '{key}': {path} is not a .npy file ({e}).") from None
-    if dtype.hasobject:
-        return load_object_table(path, key=key)
-    if dtype not in (np.float32, np.float16) or len(shape) != 2:
-        raise ModelFileError(f"config key '{key}': {path} holds {dtype}{shape}; expected a float32 (words, dim) matrix.")
-    return np.load(path, mmap_mode="r")
+    out = []
+    for name, part in (("uni_skip", "uni-skip"), ("bi_skip", "bi-skip")):
+        w = formats.load_part(part, formats.encoder_file(path_to_models, name, key=key), key=key)
+        out.append((encoder_from_weights(w, part == "bi-skip").eval(), w.options))
+    (uni, uopts), (bi, bopts) = out
+    return uni, bi, uopts, bopts
 
 
 def load_tables(path_to_tables: str | Path, key: str = "sktables") -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Load ``utable.npy``, ``btable.npy`` and ``dictionary.txt`` from a folder."""
-    d = Path(path_to_tables)
-    utable = _read_table(d / "utable.npy", key)
-    btable = _read_table(d / "btable.npy", key)
-    dict_path = d / "dictionary.txt"
-    if not dict_path.is_file():
-        raise ModelFileError(f"config key '{key}': {dict_path}: file not found.")
-    # Each line decoded as UTF-8 then str.strip()ped (all Unicode whitespace), as the original does.
-    words = list(map(str.strip, dict_path.read_bytes().decode("utf-8").split("\n")))
-    if words and words[-1] == "":
-        words.pop()
+    """Load ``utable.npy``, ``btable.npy`` (float32 ``(words, dim_word)``; converted ones memory-mapped) and
+    ``dictionary.txt`` (stripped lines, row order) from a folder."""
+    utable = formats.load_part("word-table", formats.table_file(path_to_tables, "utable.npy", key=key), key=key)
+    btable = formats.load_part("word-table", formats.table_file(path_to_tables, "btable.npy", key=key), key=key)
+    dict_path = formats.table_file(path_to_tables, "dictionary.txt", key=key)
+    words = formats.load_part("word-list", dict_path, key=key)
     if len(words) != len(utable) or len(words) != len(btable):
         raise ModelFileError(
             f"config key '{key}': {dict_path} has {len(words)} words but utable/btable have "
@@ -228,8 +171,6 @@ def save_model(model: SkipThoughts, path_to_models: str | Path, path_to_tables: 
     ``half=True`` stores weights and tables as float16 (half the disk; computation stays float32).
     ``tables=False`` writes the encoders only (see :func:`save_encoders`), e.g. when the tables were streamed.
     """
-    from .store import atomic_write
-
     save_encoders(model.uni, model.bi, path_to_models, model.uoptions, model.boptions, half=half)
     if not tables:
         return
@@ -238,32 +179,19 @@ def save_model(model: SkipThoughts, path_to_models: str | Path, path_to_tables: 
     tables_dir = Path(path_to_tables)
     tables_dir.mkdir(parents=True, exist_ok=True)
     for name, table in (("utable", model.utable), ("btable", model.btable)):
-        with atomic_write(tables_dir / f"{name}.npy") as tmp, open(tmp, "wb") as f:
-            np.save(f, np.ascontiguousarray(table, dtype=np.float16 if half else np.float32))
-    with atomic_write(tables_dir / "dictionary.txt") as tmp:
-        tmp.write_text("".join(w + "\n" for w in model.words), encoding="utf-8")
+        formats.native.save_table(tables_dir / f"{name}.npy", table, half=half)
+    formats.native.save_words(tables_dir / "dictionary.txt", model.words)
 
 
 def save_encoders(uni: KirosGRU, bi: KirosGRU, path_to_models: str | Path, uoptions: Mapping | None = None,
                   boptions: Mapping | None = None, half: bool = False) -> None:
     """Write the two encoders as ``uni_skip``/``bi_skip`` ``.safetensors`` + ``.json`` (what
     :func:`load_encoders` reads); options that are not plain JSON values are dropped."""
-    from .store import atomic_write
-
     models = Path(path_to_models)
     models.mkdir(parents=True, exist_ok=True)
-    dtype = torch.float16 if half else torch.float32
     for name, gru, opts in (("uni_skip", uni, uoptions or {}), ("bi_skip", bi, boptions or {})):
-        opts = {**_json_safe(dict(opts)), "dim_word": gru.input_size, "dim": gru.hidden_size, "encoder": "gru"}
-        state = {k: v.detach().cpu().to(dtype).contiguous() for k, v in gru.state_dict().items()}
-        with atomic_write(models / f"{name}.safetensors") as tmp:
-            save_file(state, str(tmp))
-        with atomic_write(models / f"{name}.json") as tmp:
-            tmp.write_text(json.dumps(opts, indent=1, sort_keys=True))
-
-
-def _json_safe(opts: dict) -> dict:
-    return {k: v for k, v in opts.items() if isinstance(v, (str, int, float, bool, type(None)))}
+        opts = {**formats.json_safe(opts), "dim_word": gru.input_size, "dim": gru.hidden_size, "encoder": "gru"}
+        formats.native.save(models / f"{name}.safetensors", gru.state_dict(), opts, half=half)
 
 
 # ---------------------------------------------------------------------------------------------- encoding
@@ -433,7 +361,5 @@ def encode(
 
 def to_theano(model: SkipThoughts) -> dict[str, dict[str, np.ndarray]]:
     """The encoders' parameters back in the original Theano naming (for inspection or export)."""
-    uni = {f"encoder_{k}": v for k, v in torch_to_theano(model.uni).items()}
-    bi = {f"encoder_{k}": v for k, v in torch_to_theano(model.bi).items()}
-    bi.update({f"encoder_r_{k}": v for k, v in torch_to_theano(model.bi, "_reverse").items()})
-    return {"uni_skip": uni, "bi_skip": bi}
+    return {"uni_skip": formats.kiros.to_theano("uni-skip", model.uni.state_dict()),
+            "bi_skip": formats.kiros.to_theano("bi-skip", model.bi.state_dict())}
