@@ -1,6 +1,7 @@
-"""``python -m storyteller convert SRC DEST``: turn the original files into the fast, safe converted format.
+"""``python -m storyteller convert SRC DEST``: read the original files (any format ``storyteller.formats`` knows)
+and write the fast, safe converted ("native") format.
 
-SRC is a folder holding the original files (the names of spec §1, e.g. what ``python -m storyteller download``
+SRC is a folder holding the original files (their original names, e.g. what ``python -m storyteller download``
 fetched; found at the top or below it) or a ``config.yaml`` naming them. DEST gets:
 
 =========================================  ==================================================================
@@ -11,31 +12,25 @@ fetched; found at the top or below it) or a ``config.yaml`` naming them. DEST ge
 ``coco_embedding.safetensors`` + json      VSE (``embedding.save_model``) with ``.dictionary.json``
 ``coco_train_caps.txt``                    captions as read by the original (stripped), as UTF-8 text
 ``*_style.npy``                            style vectors as float32
-``vgg19.safetensors``                      VGG-19 in torchvision layout (if ``vgg19.pkl`` and ``vision`` exist)
+``vgg19.safetensors``                      VGG-19 in torchvision layout (if ``vgg19.pkl`` is given)
 ``cache/cvec-*.npy``                       VSE embeddings of the caption pool (what ``load_all`` computes)
 ``config.yaml``                            the original keys, relative paths
 ``manifest.json``                          SHA-256 of every source file, and what each output came from
 =========================================  ==================================================================
 
-Every file is written to a temporary name and renamed when complete, and ``config.yaml``/``manifest.json``
-come last, so an interrupted conversion never leaves a half-written file or a config naming one. Running it
-again skips the parts whose sources are unchanged (``--force`` redoes everything).
-
-The original word tables are pickled object arrays of 930,913 small arrays. They are streamed row by row into
-the output matrix (a memory map) by a restricted unpickler that keeps neither the pickled row data nor a
-second copy of the table in memory, so converting needs well under one table's worth of RAM.
+Every source is first checked to be the part its key names. The output is built in ``.DEST.converting`` beside
+DEST and moved in at the end (``config.yaml``/``manifest.json`` last), so a conversion that fails midway leaves
+DEST as it was. Running it again keeps the parts whose sources are unchanged (``--force`` redoes everything).
+The original word tables (930,913 pickled arrays each) are streamed row by row into a memory map
+(``formats.pickles.read_object_table``), so converting needs well under one table's worth of RAM.
 """
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import datetime as _dt
-import io
 import json
 import os
-import pickle
 import shutil
-import struct
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
@@ -43,160 +38,29 @@ from typing import Any
 
 import numpy as np
 
-from .legacy import _ALLOWED_GLOBALS, ModelFileError, load_object_table, read_npy_header
-from .store import atomic_write, sha256_file
+from . import formats
+from .errors import ModelFileError
+from .formats import kiros, native, pickles
+from .formats.pickles import read_npy_header
+from .staging import Job, StagedFolder
+from .store import atomic_write
 
 __all__ = ["convert", "convert_table", "build_caption_cache", "source_config", "register", "run"]
 
 CONFIG_MARKER = "# Written by `python -m storyteller convert`"
 MANIFEST = "manifest.json"
 FORMAT = "neural-storyteller-converted"
-_BULKY = 64  # pickled strings longer than this are row data; they are never kept in the unpickler memo
 
 
-# --------------------------------------------------------------------------------- streaming word tables
-class _Row:
-    """Stands in for each numpy array while a table is unpickled; BUILD hands it its state."""
-
-    __slots__ = ("reader", "index", "items")
-
-    def __init__(self, reader: "_TableUnpickler") -> None:
-        self.reader, self.index, self.items = reader, -1, None
-
-    def __setstate__(self, state: tuple) -> None:
-        self.reader.build(self, state)
-
-
-def _bulky(v: Any) -> bool:
-    t = type(v)
-    if t is tuple:
-        if not v:
-            return False
-        v = v[-1]  # an ndarray state tuple ends with its raw data
-        t = type(v)
-    return (t is str or t is bytes) and len(v) > _BULKY
-
-
-class _TableUnpickler(pickle._Unpickler):  # the Python unpickler: its memo is a dict we can keep small
-    """Restricted unpickler for an original word table that writes each row straight into ``rows``.
-
-    Only the globals of :mod:`storyteller.legacy`'s allow-list resolve. ``numpy``'s ``_reconstruct`` returns a
-    :class:`_Row` instead of an array; each element's state (shape, dtype, raw bytes) is decoded into the next
-    output row; the row bytes are not memoised (the original pickler never refers back to them).
-    """
-
-    dispatch = dict(pickle._Unpickler.dispatch)
-
-    def __init__(self, f: io.BufferedIOBase, n_rows: int, make_rows: Callable[[int], np.ndarray], source: str):
-        super().__init__(f, encoding="latin1")
-        self.n_rows, self.make_rows, self.source = n_rows, make_rows, source
-        self.rows: np.ndarray | None = None
-        self.count = 0
-        self.on_row: Callable[[int], None] = lambda i: None
-
-    def _put(self, i: int) -> None:
-        v = self.stack[-1]
-        if not _bulky(v):
-            self.memo[i] = v
-
-    def load_binput(self) -> None:
-        self._put(self.read(1)[0])
-
-    def load_long_binput(self) -> None:
-        self._put(struct.unpack("<I", self.read(4))[0])
-
-    def load_put(self) -> None:
-        self._put(int(self.readline()[:-1]))
-
-    dispatch[pickle.BINPUT[0]] = load_binput
-    dispatch[pickle.LONG_BINPUT[0]] = load_long_binput
-    dispatch[pickle.PUT[0]] = load_put
-
-    def find_class(self, module: str, name: str) -> Any:
-        factory = _ALLOWED_GLOBALS.get((module, name))
-        if factory is None:
-            raise ModelFileError(f"{self.source}: refusing to unpickle global '{module}.{name}'; this is not an "
-                                 "original word table (or it has been tampered with). Re-download it.")
-        if name == "_reconstruct":
-            return self._reconstruct
-        return factory()
-
-    def _reconstruct(self, cls: Any, shape: Any, typecode: Any) -> _Row:
-        if cls is not np.ndarray:
-            raise pickle.UnpicklingError(f"unexpected array class {cls!r}")
-        return _Row(self)
-
-    def build(self, row: _Row, state: tuple) -> None:
-        if len(state) == 5:
-            _, shape, dtype, _fortran, raw = state
-        elif len(state) == 4:
-            shape, dtype, _fortran, raw = state
-        else:
-            raise pickle.UnpicklingError("unexpected ndarray state")
-        if not isinstance(dtype, np.dtype):
-            raise pickle.UnpicklingError("unexpected dtype in ndarray state")
-        if dtype.hasobject:
-            row.items = raw  # the table itself: a list of rows
-            return
-        if isinstance(raw, str):
-            raw = raw.encode("latin1")
-        vec = np.frombuffer(raw, dtype=dtype)
-        if self.rows is None:
-            self.rows = self.make_rows(vec.size)
-        if self.count >= self.n_rows:
-            raise ModelFileError(f"{self.source}: more word vectors than the {self.n_rows} its header announces")
-        if vec.size != self.rows.shape[1]:
-            raise ModelFileError(f"{self.source}: word vector {self.count} has {vec.size} values, the first had "
-                                 f"{self.rows.shape[1]}; the table is corrupt")
-        self.rows[self.count] = vec
-        row.index = self.count
-        self.count += 1
-        if self.count % 8192 == 0:
-            self.on_row(self.count)
-
-
-def _stream_object_table(src: Path, out: Path, n_rows: int, progress: bool) -> tuple[int, int]:
-    """Stream an object-array table at ``src`` into a float32 ``.npy`` at ``out``; returns its shape."""
-    from tqdm.auto import tqdm
-
-    holder: dict[str, np.memmap] = {}
-
-    def make_rows(dim: int) -> np.ndarray:
-        holder["mm"] = np.lib.format.open_memmap(out, mode="w+", dtype=np.float32, shape=(n_rows, dim))
-        return np.asarray(holder["mm"])  # plain ndarray view: faster row assignment than through np.memmap
-
-    bar = tqdm(total=n_rows, desc=f"converting {src.name}", unit="word", disable=None if progress else True,
-               leave=False, file=sys.stderr)
-    with open(src, "rb") as f:
-        read_npy_header(f)
-        unpickler = _TableUnpickler(io.BufferedReader(f, 1 << 20), n_rows, make_rows, str(src))
-        unpickler.on_row = lambda i: bar.update(i - bar.n)
-        try:
-            root = unpickler.load()
-        finally:
-            bar.close()
-    items = getattr(root, "items", None)
-    rows = unpickler.rows
-    if not isinstance(items, list) or rows is None or len(items) != n_rows:
-        raise pickle.UnpicklingError("not a one-dimensional object array of vectors")
-    index = np.fromiter((getattr(r, "index", -1) for r in items), dtype=np.int64, count=n_rows)
-    if (index < 0).any():
-        raise pickle.UnpicklingError("table elements that are not numeric arrays")
-    if (index != np.arange(n_rows)).any():
-        # The same array object appeared twice (a memo reference): rows were written in first-seen order.
-        # index[i] <= i always, so filling from the end never overwrites a row still to be copied.
-        for i in range(n_rows - 1, -1, -1):
-            if index[i] != i:
-                rows[i] = rows[index[i]]
-    holder["mm"].flush()
-    shape = rows.shape
-    del rows, holder["mm"]
-    return shape[0], shape[1]
-
-
+# ------------------------------------------------------------------------------------------- word tables
 def convert_table(src: str | Path, out: str | Path, key: str = "sktables", progress: bool = True) -> tuple[int, int]:
     """Convert one word table (original pickled object array, or an existing float32 matrix) into a float32
-    ``(words, dim)`` ``.npy`` at ``out`` (written atomically). Returns its shape."""
+    ``(words, dim)`` ``.npy`` at ``out`` (written atomically). Returns its shape.
+
+    An original table is streamed row by row into the output's memory map (``formats.pickles.read_object_table``).
+    """
+    from tqdm.auto import tqdm
+
     src, out = Path(src), Path(out)
     if not src.is_file():
         raise ModelFileError(f"config key '{key}': {src}: file not found. Check the path in config.yaml.")
@@ -207,31 +71,33 @@ def convert_table(src: str | Path, out: str | Path, key: str = "sktables", progr
             raise ModelFileError(f"config key '{key}': {src} is not a .npy file ({e}).") from None
     with atomic_write(out) as tmp:
         if dtype.hasobject:
-            if len(shape) != 1:
-                raise ModelFileError(f"config key '{key}': {src} is an object array of shape {shape}, expected 1-D")
+            mm: list[np.memmap] = []
+
+            def make_rows(n: int, d: int) -> np.ndarray:
+                mm[:] = [np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, d))]
+                return np.asarray(mm[0])  # plain ndarray view: faster row assignment than through np.memmap
+
+            bar = tqdm(total=shape[0] if len(shape) == 1 else None, desc=f"converting {src.name}", unit="word",
+                       disable=None if progress else True, leave=False, file=sys.stderr)
             try:
-                result = _stream_object_table(src, tmp, shape[0], progress)
-            except ModelFileError:
-                raise
-            except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, KeyError,
-                    IndexError, struct.error):
-                # Unexpected layout: fall back to the generic (memory-hungrier) reader, which names the problem.
-                matrix = load_object_table(src, key=key)
-                with open(tmp, "wb") as fh:  # (np.save on a bare path would append '.npy')
-                    np.save(fh, matrix)
-                result = matrix.shape
-                del matrix
+                rows = pickles.read_object_table(src, key=key, make_rows=make_rows,
+                                                 on_row=lambda i: bar.update(i - bar.n))
+            finally:
+                bar.close()
+            mm[0].flush()
+            result = rows.shape
+            del rows, mm[:]
         else:
             if len(shape) != 2 or dtype.kind != "f":
                 raise ModelFileError(f"config key '{key}': {src} holds {dtype}{shape}; expected a word table")
             data = np.load(src, mmap_mode="r")
-            mm = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=shape)
+            mmap = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=shape)
             step = max(1, (64 << 20) // max(1, shape[1] * 4))
             for i in range(0, shape[0], step):
-                mm[i:i + step] = data[i:i + step]
-            mm.flush()
+                mmap[i:i + step] = data[i:i + step]
+            mmap.flush()
             result = shape
-            del mm, data
+            del mmap, data
     return int(result[0]), int(result[1])
 
 
@@ -271,121 +137,59 @@ def source_config(src: str | Path) -> tuple[dict[str, Any], Path]:
     return cfg, p
 
 
-def _encoder_sources(folder: Path, name: str) -> list[Path]:
-    st = folder / f"{name}.safetensors"
-    if st.is_file():
-        return [st, folder / f"{name}.json"]
-    return [folder / f"{name}.npz", folder / f"{name}.npz.pkl"]
-
-
-def _model_sources(path: Path, companions: tuple[str, ...], native: tuple[str, ...]) -> list[Path]:
-    if path.suffix == ".safetensors":
-        return [path] + [path.with_suffix(s) for s in native if path.with_suffix(s).is_file()]
-    return [path] + [Path(str(path) + s) for s in companions]
-
-
 # ---------------------------------------------------------------------------------------- the parts
-class _Job:
-    """Bookkeeping for one conversion: hashes of sources (in a background thread), outputs, skipping."""
-
-    def __init__(self, dest: Path, old: Mapping[str, Any], force: bool, log: Callable[[str], None]) -> None:
-        self.dest, self.force, self.log = dest, force, log
-        self.old_parts: Mapping[str, Any] = old.get("parts", {}) if isinstance(old, Mapping) else {}
-        self.parts: dict[str, Any] = {}
-        self.kept: set[str] = set()  # parts skipped because their sources are unchanged
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
-        self.hashes: dict[Path, concurrent.futures.Future] = {}
-        self.known: dict[str, dict[str, Any]] = {}
-        for part in self.old_parts.values():
-            for s in part.get("sources", []):
-                self.known[s.get("path", "")] = s
-
-    def source_record(self, path: Path) -> dict[str, Any]:
-        st = path.stat()
-        return {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-    def _unchanged(self, path: Path) -> dict[str, Any] | None:
-        rec, old = self.source_record(path), self.known.get(str(path))
-        if old and old.get("size") == rec["size"] and old.get("mtime_ns") == rec["mtime_ns"] and old.get("sha256"):
-            return {**rec, "sha256": old["sha256"]}
-        return None
-
-    def hash_later(self, paths: list[Path]) -> None:
-        for p in paths:
-            if p not in self.hashes and self._unchanged(p) is None:
-                self.hashes[p] = self.pool.submit(sha256_file, p)
-
-    def skip(self, name: str, sources: list[Path], outputs: list[str]) -> bool:
-        """True if part ``name`` was made from these unchanged sources and its outputs are still there."""
-        old = self.old_parts.get(name)
-        if self.force or not old:
-            return False
-        if sorted(s["path"] for s in old.get("sources", [])) != sorted(str(p) for p in sources):
-            return False
-        if any(self._unchanged(p) is None for p in sources):
-            return False
-        for out in outputs:
-            rec = old.get("outputs", {}).get(out)
-            f = self.dest / out
-            if not rec or not f.is_file() or f.stat().st_size != rec.get("size"):
-                return False
-        self.parts[name] = old
-        self.kept.add(name)
-        self.log(f"{name}: unchanged, kept")
-        return True
-
-    def done(self, name: str, sources: list[Path], outputs: list[str], **extra: Any) -> None:
-        self.hash_later(sources)
-        self.parts[name] = {"sources": sources, "outputs": {o: {"size": (self.dest / o).stat().st_size}
-                                                            for o in outputs}, **extra}
-
-    def finish(self) -> dict[str, Any]:
-        """Resolve the source hashes (waiting for the background thread) into the manifest's parts."""
-        out = {}
-        for name, part in self.parts.items():
-            srcs = []
-            for s in part["sources"]:
-                if isinstance(s, Mapping):
-                    srcs.append(dict(s))
-                    continue
-                rec = self._unchanged(s)
-                if rec is None:
-                    fut = self.hashes.get(s)
-                    rec = {**self.source_record(s), "sha256": fut.result() if fut else sha256_file(s)}
-                srcs.append(rec)
-            out[name] = {**part, "sources": srcs}
-        self.pool.shutdown()
-        return out
-
-
 def _rel(path: str | Path, base: Path) -> str:
     return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
 
 
 def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bool = True, progress: bool = True,
             log: Callable[[str], None] = print) -> Path:
-    """Convert the original files named by ``src`` into ``dest``; returns ``dest/config.yaml``."""
+    """Convert the original files named by ``src`` into ``dest``; returns ``dest/config.yaml``.
+
+    Every file is first checked to hold the part its config key names (``formats.check_config``). The output is
+    built in a temporary folder beside ``dest`` and moved in at the end, so a conversion that fails midway (a
+    truncated or malicious source, a full disk, Ctrl-C) leaves ``dest`` as it was, or absent.
+    Raises :class:`ModelFileError` for a missing, unreadable, unsafe or wrong source file.
+    """
+    cfg, _ = source_config(src)
+    formats.check_config(cfg)
+    final = Path(dest).expanduser().resolve()
+    if final.exists() and not final.is_dir():
+        raise ModelFileError(f"convert: {final} is a file; DEST must be a folder")
+    old: dict[str, Any] = {}
+    if (final / MANIFEST).is_file():
+        try:
+            old = json.loads((final / MANIFEST).read_text(encoding="utf-8"))
+        except ValueError:
+            old = {}
+    config_path = final / "config.yaml"
+    if config_path.is_file() and not config_path.read_text(encoding="utf-8", errors="replace").startswith(
+            CONFIG_MARKER):
+        raise ModelFileError(f"convert: {config_path} exists and was not written by convert; choose an empty DEST")
+    parts = old.get("parts") if isinstance(old, Mapping) else None
+    keep = [o for part in (parts.values() if isinstance(parts, Mapping) else []) if isinstance(part, Mapping)
+            for o in (part.get("outputs") or {})]
+    keep += [p.relative_to(final).as_posix() for p in (final / "cache").glob("cvec-*.npy")]
+    stage = StagedFolder(final, keep, log)  # the outputs of the earlier run, hard-linked: unchanged parts stay
+    try:
+        _convert_into(stage.path, final, cfg, src, old, force=force, cache=cache, progress=progress, log=log)
+        stage.commit(last=[MANIFEST, "config.yaml"])
+    except BaseException:
+        stage.discard()
+        raise
+    log(f"wrote {config_path}")
+    return config_path
+
+
+def _convert_into(dest: Path, final: Path, cfg: dict[str, Any], src: str | Path, old: Mapping[str, Any], *,
+                  force: bool, cache: bool, progress: bool, log: Callable[[str], None]) -> None:
+    """The conversion itself, written into ``dest`` (the stage of ``final``)."""
     import yaml
 
     from . import decoder, embedding, generate, skipthoughts, style
 
-    cfg, src_base = source_config(src)
-    dest = Path(dest).expanduser().resolve()
-    dest.mkdir(parents=True, exist_ok=True)
-    old: dict[str, Any] = {}
-    if (dest / MANIFEST).is_file():
-        try:
-            old = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
-        except ValueError:
-            old = {}
-    # The config goes last; remove ours now so a failed run does not leave it naming a mixture of files.
     config_path = dest / "config.yaml"
-    if config_path.is_file():
-        if not config_path.read_text(encoding="utf-8", errors="replace").startswith(CONFIG_MARKER):
-            raise ModelFileError(f"convert: {config_path} exists and was not written by convert; choose an empty DEST")
-        config_path.unlink()
-    (dest / MANIFEST).unlink(missing_ok=True)
-    job = _Job(dest, old, force, log)
+    job = Job(dest, old, force, log)
     out_cfg: dict[str, Any] = {k: "" for k in generate.PATH_KEYS}
     out_cfg["cnn"] = cfg.get("cnn") or "vgg19"
     if cfg.get("name"):
@@ -395,7 +199,7 @@ def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bo
         for s in sources:
             if not s.is_file():
                 raise ModelFileError(f"convert: {s}: file not found")
-            if s.resolve() in {(dest / o).resolve() for o in outputs}:
+            if s.resolve() in {(final / o).resolve() for o in outputs}:
                 raise ModelFileError(f"convert: {s} would be overwritten by its own conversion; choose another DEST")
 
     # ---- skip-thoughts: the two tables first (the memory-heavy part), then the encoders and the vocabulary.
@@ -405,11 +209,8 @@ def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bo
         dict_src = tables / "dictionary.txt"
         guard([dict_src], ["dictionary.txt"])
         if not job.skip("dictionary", [dict_src], ["dictionary.txt"]):
-            words = [line.strip() for line in dict_src.read_bytes().decode("utf-8").split("\n")]
-            if words and words[-1] == "":
-                words.pop()
-            with atomic_write(dest / "dictionary.txt") as tmp:
-                tmp.write_text("".join(w + "\n" for w in words), encoding="utf-8")
+            words = kiros.read_word_list(dict_src, key="sktables")
+            native.save_words(dest / "dictionary.txt", words)
             n_words = len(words)
             job.done("dictionary", [dict_src], ["dictionary.txt"])
             log(f"dictionary: {n_words} words")
@@ -426,7 +227,8 @@ def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bo
                                      f"{n_words} words; the files must come from the same release")
             job.done(name, [t_src], [f"{name}.npy"], shape=[rows, dim])
             log(f"{name}: {rows} x {dim} float32")
-        enc_srcs = _encoder_sources(models, "uni_skip") + _encoder_sources(models, "bi_skip")
+        enc_srcs = [f for name in ("uni_skip", "bi_skip") for f in
+                    formats.companions(name.replace("_", "-"), formats.encoder_file(models, name), key="skmodels")]
         enc_outs = ["uni_skip.safetensors", "uni_skip.json", "bi_skip.safetensors", "bi_skip.json"]
         guard(enc_srcs, enc_outs)
         if not job.skip("skipthoughts", enc_srcs, enc_outs):
@@ -442,7 +244,7 @@ def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bo
         path = Path(cfg["decmodel"])
         stem = path.name[: -len(path.suffix)] if path.suffix in (".npz", ".safetensors") else path.name
         outs = [f"{stem}.safetensors", f"{stem}.json", f"{Path(cfg['dictionary']).stem}.json"]
-        srcs = _model_sources(path, (".pkl",), (".json",)) + [Path(cfg["dictionary"])]
+        srcs = formats.companions("decoder", path, key="decmodel") + [Path(cfg["dictionary"])]
         guard(srcs, outs)
         if not job.skip("decoder", srcs, outs):
             dec = decoder.load_model(path, cfg["dictionary"])
@@ -459,7 +261,7 @@ def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bo
         path = Path(cfg["vsemodel"])
         stem = path.name[: -len(path.suffix)] if path.suffix in (".npz", ".safetensors") else path.name
         outs = [f"{stem}.safetensors", f"{stem}.json", f"{stem}.dictionary.json"]
-        srcs = _model_sources(path, (".pkl", ".dictionary.pkl"), (".json", ".dictionary.json"))
+        srcs = formats.companions("vse", path, key="vsemodel")
         guard(srcs, outs)
         if not job.skip("vse", srcs, outs):
             vse = embedding.load_model(path)
@@ -514,7 +316,7 @@ def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bo
 
     # ---- VGG-19 (optional; needs storyteller.vision)
     if cfg.get("vgg"):
-        out_cfg["vgg"] = _convert_vgg(Path(cfg["vgg"]), dest, job, log)
+        out_cfg["vgg"] = _convert_vgg(Path(cfg["vgg"]), dest, final, job, log)
 
     # ---- the caption-pool embedding cache
     cache_file = None
@@ -541,15 +343,14 @@ def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bo
     text += yaml.safe_dump(out_cfg, sort_keys=False, allow_unicode=True)
     with atomic_write(config_path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    log(f"wrote {config_path}")
-    return config_path
 
 
-def _convert_vgg(path: Path, dest: Path, job: _Job, log: Callable[[str], None]) -> str:
-    """vgg19.pkl -> vgg19.safetensors (torchvision layout) via storyteller.vision; skipped if it is absent."""
+def _convert_vgg(path: Path, dest: Path, final: Path, job: Job, log: Callable[[str], None]) -> str:
+    """vgg19.pkl (or a torchvision state dict) -> vgg19.safetensors (torchvision layout); if the VGG reader cannot
+    be imported, config.yaml points at the original instead."""
     out = "vgg19.safetensors"
     if path.suffix == ".safetensors":
-        if path.resolve() != (dest / out).resolve():
+        if path.resolve() != (final / out).resolve():
             with atomic_write(dest / out) as tmp:
                 shutil.copyfile(path, tmp)
             job.done("vgg", [path], [out])
@@ -557,14 +358,12 @@ def _convert_vgg(path: Path, dest: Path, job: _Job, log: Callable[[str], None]) 
     if job.skip("vgg", [path], [out]):
         return out
     try:
-        from . import vision  # written separately; optional here
-        read, to_state = vision.read_lasagne_params, vision.lasagne_to_state_dict
+        state = formats.load_part("vgg19", path, key="vgg").state
     except (ImportError, AttributeError) as e:
-        log(f"vgg: not converted (storyteller.vision is unavailable: {e}); config.yaml points at the original")
-        return _rel(path, dest)
+        log(f"vgg: not converted (the VGG-19 reader is unavailable: {e}); config.yaml points at the original")
+        return _rel(path, final)
     from safetensors.torch import save_file
 
-    state = to_state(read(path))
     with atomic_write(dest / out) as tmp:
         save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp))
     job.done("vgg", [path], [out])

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -257,11 +258,18 @@ def test_rerun_skips_unchanged_parts_and_force_redoes(tmp_path, golden):
     generate.load_all(dest, verbose=False)
 
 
-def test_failure_leaves_no_half_written_file(tmp_path, golden, monkeypatch):
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _no_leftovers(parent: Path) -> None:
+    assert not [p.name for p in parent.iterdir() if p.name.startswith(".")], "a staging folder was left behind"
+
+
+def test_failure_leaves_the_earlier_conversion_as_it_was(tmp_path, golden, monkeypatch):
     dest = tmp_path / "dest"
     C.convert(GOLDEN, dest, progress=False, log=_quiet)
-    before = {p.name: p.read_bytes() for p in dest.iterdir() if p.is_file() and p.name not in
-              ("config.yaml", "manifest.json")}
+    before = _snapshot(dest)
 
     def broken_save(dec, path, vocab=None):
         from storyteller.store import atomic_write
@@ -273,15 +281,60 @@ def test_failure_leaves_no_half_written_file(tmp_path, golden, monkeypatch):
     monkeypatch.setattr(decoder, "save_model", broken_save)
     with pytest.raises(OSError, match="simulated"):
         C.convert(GOLDEN, dest, force=True, progress=False, log=_quiet)
-    assert not (dest / "config.yaml").exists() and not (dest / "manifest.json").exists()
-    assert not list(dest.rglob("*.tmp")) and not list(dest.glob(".*"))
-    for name, data in before.items():  # the parts done before the failure were rewritten whole
-        assert (dest / name).read_bytes() == data, name
+    assert _snapshot(dest) == before  # config.yaml, manifest.json and every part: untouched
+    _no_leftovers(tmp_path)
+    generate.load_all(dest, verbose=False)
+
+
+def _source_with(tmp_path: Path, name: str, data: bytes) -> Path:
+    src = tmp_path / "src"
+    shutil.copytree(GOLDEN, src, ignore=shutil.ignore_patterns("py2_protocol0", "golden.*", "*.png", "*.json"))
+    (src / name).write_bytes(data)
+    return src
+
+
+@pytest.mark.parametrize("name", ["btable.npy", "romance.npz", "coco_embedding.npz.dictionary.pkl",
+                                  "coco_embedding.npz"])
+def test_truncated_source_leaves_nothing_new(tmp_path, golden, name):
+    """A conversion that fails midway (a truncated file late in the run) used to leave a partial DEST behind."""
+    data = (GOLDEN / name).read_bytes()
+    src = _source_with(tmp_path, name, data[: len(data) // 2])
+    dest = tmp_path / "out" / "dest"
+    with pytest.raises(ModelFileError, match=name.replace(".", r"\.")):
+        C.convert(src, dest, progress=False, log=_quiet)
+    assert not dest.exists() and not (tmp_path / "out").exists()
+    # into an earlier conversion: it stays as it was
+    good = tmp_path / "good"
+    C.convert(GOLDEN, good, progress=False, log=_quiet)
+    before = _snapshot(good)
+    with pytest.raises(ModelFileError, match=name.replace(".", r"\.")):
+        C.convert(src, good, progress=False, log=_quiet)
+    assert _snapshot(good) == before
+    _no_leftovers(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["btable.npy", "coco_embedding.npz.pkl"])
+def test_malicious_source_leaves_nothing_new_and_never_runs(tmp_path, golden, name):
+    marker = tmp_path / "pwned"
+    cmd = f"touch {marker}".encode()
+    payload = b"\x80\x02cos\nsystem\nq\x00X" + struct.pack("<I", len(cmd)) + cmd + b"q\x01\x85q\x02Rq\x03."
+    if name.endswith(".npy"):
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": "|O", "fortran_order": False, "shape": (524,)})
+        payload = header.getvalue() + payload
+    src = _source_with(tmp_path, name, payload)
+    dest = tmp_path / "dest"
+    with pytest.raises(ModelFileError, match="refusing"):
+        C.convert(src, dest, progress=False, log=_quiet)
+    assert not dest.exists() and not marker.exists()
+    _no_leftovers(tmp_path)
 
 
 def test_interrupted_table_conversion(tmp_path, golden, monkeypatch):
+    from storyteller.formats import pickles
+
     calls = {"n": 0}
-    real = C._TableUnpickler.build
+    real = pickles._TableUnpickler.build
 
     def flaky(self, row, state):
         calls["n"] += 1
@@ -289,9 +342,13 @@ def test_interrupted_table_conversion(tmp_path, golden, monkeypatch):
             raise KeyboardInterrupt
         real(self, row, state)
 
-    monkeypatch.setattr(C._TableUnpickler, "build", flaky)
+    monkeypatch.setattr(pickles._TableUnpickler, "build", flaky)
     with pytest.raises(KeyboardInterrupt):
         C.convert_table(GOLDEN / "utable.npy", tmp_path / "utable.npy", progress=False)
+    assert list(tmp_path.iterdir()) == []
+    calls["n"] = 0
+    with pytest.raises(KeyboardInterrupt):
+        C.convert(GOLDEN, tmp_path / "dest", progress=False, log=_quiet)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -369,20 +426,23 @@ def test_vgg_converted_with_vision_module(tmp_path, golden, monkeypatch):
 
     import types
 
-    fake = types.ModuleType("storyteller.vision")
-    fake.read_lasagne_params = lambda p: [np.ones((2, 2), np.float32), np.zeros(2, np.float32)]
-    fake.lasagne_to_state_dict = lambda params: {"features.0.weight": torch.from_numpy(params[0]),
-                                                 "features.0.bias": torch.from_numpy(params[1])}
-    monkeypatch.setitem(sys.modules, "storyteller.vision", fake)
-    monkeypatch.setattr("storyteller.vision", fake, raising=False)
+    from storyteller import formats
+
+    fake = types.SimpleNamespace(  # stands in for the Lasagne reader, so only convert's part is tested here
+        read_lasagne_params=lambda p, key=None: [np.ones((2, 2), np.float32), np.zeros(2, np.float32)],
+        lasagne_to_state_dict=lambda params: {"features.0.weight": torch.from_numpy(params[0]),
+                                              "features.0.bias": torch.from_numpy(params[1])})
+    monkeypatch.setattr(formats, "_vgg_module", lambda: fake)
     C.convert(src, tmp_path / "with", progress=False, log=_quiet)
     from safetensors.torch import load_file
 
     assert set(load_file(str(tmp_path / "with" / "vgg19.safetensors"))) == {"features.0.weight", "features.0.bias"}
     assert "vgg: vgg19.safetensors" in (tmp_path / "with" / "config.yaml").read_text()
 
-    monkeypatch.setitem(sys.modules, "storyteller.vision", None)  # the module is absent: skipped, not fatal
-    monkeypatch.delattr("storyteller.vision", raising=False)
+    def absent():
+        raise ImportError("no module named storyteller.formats.lasagne")
+
+    monkeypatch.setattr(formats, "_vgg_module", absent)  # the reader is absent: skipped, not fatal
     logs: list[str] = []
     C.convert(src, tmp_path / "without", progress=False, log=logs.append)
     assert not (tmp_path / "without" / "vgg19.safetensors").exists()
