@@ -175,7 +175,7 @@ def test_convert_refuses_a_config_naming_wrong_parts_before_writing(tmp_path, go
     """The keys whose loaders live elsewhere (captions, styles, vgg) are checked when convert reads its SRC."""
     for key, name, kind in (("captions", "romance.npz", "decoder"), ("negbias", "coco_train_caps.txt", "captions"),
                             ("posbias", "coco_embedding.npz", "vse"), ("vgg", "caption_style.npy", "style-vector")):
-        cfg = {k: str(golden.dir / n) for k, n in (("decmodel", "romance.npz"), ("dictionary", "romance_dictionary.pkl"))}
+        cfg = {"decmodel": str(golden.dir / "romance.npz"), "dictionary": str(golden.dir / "romance_dictionary.pkl")}
         cfg[key] = str(golden.dir / name)
         src = tmp_path / f"{key}.yaml"
         src.write_text("".join(f"{k}: {v}\n" for k, v in cfg.items()))
