@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import GOLDEN_DIR, GOLDEN_VGG_DIR
 
 from storyteller import convert as C
 from storyteller import decoder, embedding, generate, skipthoughts
@@ -24,8 +25,7 @@ from storyteller.store import sha256_file
 torch.set_num_threads(1)
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-GOLDEN = SHARED / "golden"
+GOLDEN = GOLDEN_DIR
 ORIGINAL_FILES = ("uni_skip.npz", "uni_skip.npz.pkl", "bi_skip.npz", "bi_skip.npz.pkl", "utable.npy", "btable.npy",
                   "dictionary.txt", "romance.npz", "romance.npz.pkl", "romance_dictionary.pkl", "coco_embedding.npz",
                   "coco_embedding.npz.pkl", "coco_embedding.npz.dictionary.pkl", "coco_train_caps.txt",
@@ -41,7 +41,7 @@ def _quiet(*_a, **_k) -> None:
 @pytest.fixture(scope="module")
 def golden() -> dict:
     if not (GOLDEN / "golden.json").is_file():
-        pytest.skip(f"golden fixtures not found at {GOLDEN} (expected ../shared beside the repo)")
+        pytest.skip(f"golden fixtures not found at {GOLDEN} (restore tests/fixtures/golden)")
     return {"json": json.loads((GOLDEN / "golden.json").read_text(encoding="utf-8")),
             "npz": dict(np.load(GOLDEN / "golden.npz"))}
 
@@ -415,7 +415,7 @@ def test_float_matrix_source_is_copied(tmp_path):
 
 # --------------------------------------------------------------------------------------------- VGG
 def test_vgg_converted_with_vision_module(tmp_path, golden, monkeypatch):
-    vgg_example = SHARED / "golden-vgg" / "vgg19_layout_example.pkl"
+    vgg_example = GOLDEN_VGG_DIR / "vgg19_layout_example.pkl"
     if not vgg_example.is_file():
         pytest.skip(f"{vgg_example} not found")
     src = tmp_path / "src"

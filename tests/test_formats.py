@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import GOLDEN_VGG_DIR
 from safetensors.torch import save_file
 
 from storyteller import convert as C
@@ -17,7 +18,7 @@ from storyteller import decoder, embedding, formats, generate, skipthoughts
 from storyteller.errors import ModelFileError
 from storyteller.formats import kiros, native, pickles
 
-VGG_EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "golden-vgg" / "vgg19_layout_example.pkl"
+VGG_EXAMPLE = GOLDEN_VGG_DIR / "vgg19_layout_example.pkl"
 ORIGINALS = {  # kind -> file name in the golden folder
     "uni-skip": "uni_skip.npz", "bi-skip": "bi_skip.npz", "decoder": "romance.npz", "vse": "coco_embedding.npz",
     "word-table": "utable.npy", "word-list": "dictionary.txt", "word-dictionary": "romance_dictionary.pkl",
