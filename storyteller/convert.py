@@ -40,8 +40,7 @@ import numpy as np
 
 from . import formats
 from .errors import ModelFileError
-from .formats import kiros, native, pickles
-from .formats.pickles import read_npy_header
+from .formats import kiros, native
 from .staging import Job, StagedFolder
 from .store import atomic_write
 
@@ -54,51 +53,14 @@ FORMAT = "neural-storyteller-converted"
 
 # ------------------------------------------------------------------------------------------- word tables
 def convert_table(src: str | Path, out: str | Path, key: str = "sktables", progress: bool = True) -> tuple[int, int]:
-    """Convert one word table (original pickled object array, or an existing float32 matrix) into a float32
-    ``(words, dim)`` ``.npy`` at ``out`` (written atomically). Returns its shape.
-
-    An original table is streamed row by row into the output's memory map (``formats.pickles.read_object_table``).
-    """
+    """Convert one word table (original pickled object array, or an existing float matrix) into a float32
+    ``(words, dim)`` ``.npy`` at ``out`` (written atomically, streamed: see ``formats.native.write_table``).
+    Returns its shape."""
     from tqdm.auto import tqdm
 
-    src, out = Path(src), Path(out)
-    if not src.is_file():
-        raise ModelFileError(f"config key '{key}': {src}: file not found. Check the path in config.yaml.")
-    with open(src, "rb") as f:
-        try:
-            shape, fortran, dtype = read_npy_header(f)
-        except Exception as e:
-            raise ModelFileError(f"config key '{key}': {src} is not a .npy file ({e}).") from None
-    with atomic_write(out) as tmp:
-        if dtype.hasobject:
-            mm: list[np.memmap] = []
-
-            def make_rows(n: int, d: int) -> np.ndarray:
-                mm[:] = [np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, d))]
-                return np.asarray(mm[0])  # plain ndarray view: faster row assignment than through np.memmap
-
-            bar = tqdm(total=shape[0] if len(shape) == 1 else None, desc=f"converting {src.name}", unit="word",
-                       disable=None if progress else True, leave=False, file=sys.stderr)
-            try:
-                rows = pickles.read_object_table(src, key=key, make_rows=make_rows,
-                                                 on_row=lambda i: bar.update(i - bar.n))
-            finally:
-                bar.close()
-            mm[0].flush()
-            result = rows.shape
-            del rows, mm[:]
-        else:
-            if len(shape) != 2 or dtype.kind != "f":
-                raise ModelFileError(f"config key '{key}': {src} holds {dtype}{shape}; expected a word table")
-            data = np.load(src, mmap_mode="r")
-            mmap = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=shape)
-            step = max(1, (64 << 20) // max(1, shape[1] * 4))
-            for i in range(0, shape[0], step):
-                mmap[i:i + step] = data[i:i + step]
-            mmap.flush()
-            result = shape
-            del mmap, data
-    return int(result[0]), int(result[1])
+    with tqdm(desc=f"converting {Path(src).name}", unit="word", disable=None if progress else True, leave=False,
+              file=sys.stderr) as bar:
+        return native.write_table(src, out, key=key, on_row=lambda i: bar.update(i - bar.n))
 
 
 # ------------------------------------------------------------------------------------------- sources

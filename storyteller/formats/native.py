@@ -9,7 +9,7 @@ VSE. Every file is written atomically (:func:`storyteller.store.atomic_write`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,10 @@ from safetensors.torch import load_file, save_file
 from ..errors import ModelFileError
 from ..store import atomic_write
 from .common import Weights, check_options, where
-from .pickles import read_npy_header
+from .pickles import read_npy_header, read_object_table
 
-__all__ = ["save", "save_json", "save_table", "save_words", "load", "read_word_dictionary", "read_word_table",
-           "companions"]
+__all__ = ["save", "save_json", "save_table", "write_table", "save_words", "load", "read_word_dictionary",
+           "read_word_table", "companions"]
 
 
 # ------------------------------------------------------------------------------------------------ write
@@ -53,6 +53,43 @@ def save_table(path: str | Path, table: np.ndarray, *, half: bool = False) -> No
     """A word table as a contiguous float32 (``half``: float16) ``(words, dim)`` ``.npy``."""
     with atomic_write(path) as tmp, open(tmp, "wb") as f:
         np.save(f, np.ascontiguousarray(table, dtype=np.float16 if half else np.float32))
+
+
+def write_table(src: str | Path, out: str | Path, *, key: str | None = "sktables",
+                on_row: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Convert a word table of any format (the original pickled object array, streamed row by row; or a float
+    matrix, copied in 64 MB blocks) into a float32 ``(words, dim)`` ``.npy`` at ``out``, written atomically and
+    through a memory map, so memory stays small. Returns its shape. ``on_row(count)``: progress while streaming.
+    """
+    src = Path(src)
+    if not src.is_file():
+        raise ModelFileError(f"{where(src, key)}: file not found. Check the path in config.yaml.")
+    with open(src, "rb") as f:
+        try:
+            shape, _, dtype = read_npy_header(f)
+        except Exception as e:
+            raise ModelFileError(f"{where(src, key)} is not a .npy file ({e}).") from None
+    with atomic_write(out) as tmp:
+        mm: list[np.memmap] = []
+
+        def make_rows(n: int, d: int) -> np.ndarray:
+            mm[:] = [np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, d))]
+            return np.asarray(mm[0])  # plain ndarray view: faster row assignment than through np.memmap
+
+        if dtype.hasobject:
+            rows = read_object_table(src, key=key, make_rows=make_rows, on_row=on_row)
+        elif len(shape) == 2 and dtype.kind == "f":
+            rows, data = make_rows(*shape), np.load(src, mmap_mode="r")
+            step = max(1, (64 << 20) // max(1, shape[1] * 4))
+            for i in range(0, shape[0], step):
+                rows[i:i + step] = data[i:i + step]
+            del data
+        else:
+            raise ModelFileError(f"{where(src, key)} holds {dtype}{shape}; expected a word table")
+        mm[0].flush()
+        result = rows.shape
+        del rows, mm[:]
+    return int(result[0]), int(result[1])
 
 
 def save_words(path: str | Path, words: Sequence[str]) -> None:
