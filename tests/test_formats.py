@@ -277,3 +277,30 @@ def test_streamed_and_whole_table_readers_agree(golden, tmp_path):
         np.testing.assert_array_equal(streamed, whole)
     native_table = native.read_word_table(Path(shutil.copy(golden.dir / "image_features.npy", tmp_path / "t.npy")))
     assert isinstance(native_table, np.memmap)
+
+
+# ------------------------------------------------------------------------------------------- a new format
+def test_a_new_format_needs_one_registry_entry(tmp_path, golden, monkeypatch):
+    """A decoder shipped as one torch file (options + Theano-named arrays): one Format entry (reader, part, sniff)
+    makes every loader of the decoder read it, and the result is the same model as romance.npz."""
+    params = pickles.load_npz(golden.dir / "romance.npz")
+    opts = dict(pickles.load_pickle(golden.dir / "romance.npz.pkl"))
+    path = tmp_path / "romance.pt"
+    torch.save({"options": {k: v for k, v in opts.items() if isinstance(v, (int, str))},
+                "params": {k: torch.from_numpy(v) for k, v in params.items() if k != "history_errs"}}, path)
+    assert formats.identify(path) == "unknown"
+
+    def read(p: Path, key: str | None) -> formats.Weights:
+        d = torch.load(p, weights_only=True)
+        state = kiros.theano_to_state("decoder", {k: v.numpy() for k, v in d["params"].items()})
+        return formats.Weights("decoder-pt", p, dict(d["options"]), state, key=key)
+
+    monkeypatch.setitem(formats.FORMATS, "decoder-pt", formats.Format(
+        "a decoder in one torch file", "decoder", read, sniff=lambda p, head: p.suffix == ".pt"))
+    assert formats.identify(path) == "decoder-pt"
+    ours = decoder.load_model(path, golden.dir / "romance_dictionary.pkl")
+    ref = decoder.load_model(golden.dir / "romance.npz", golden.dir / "romance_dictionary.pkl")
+    for (name, a), (_, b) in zip(ours.state_dict().items(), ref.state_dict().items()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+    with pytest.raises(ModelFileError, match="looks like a decoder in one torch file, expected the visual"):
+        embedding.load_model(path)

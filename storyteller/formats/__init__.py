@@ -1,25 +1,21 @@
 """Every on-disk format storyteller reads or writes, and one registry keyed by what a file *is*.
 
-====================  ==================================================================  ====================
-module                files                                                               kinds
-====================  ==================================================================  ====================
-:mod:`.kiros`         the original Theano ``.npz`` + ``.npz.pkl`` of the skip-thoughts     ``uni-skip``,
-                      encoders, the decoder and the VSE; ``dictionary.txt``; pickled        ``bi-skip``,
-                      word dictionaries                                                     ``decoder``, ``vse``
-:mod:`.pickles`       the restricted unpickler; ``.npz``/``.npy`` readers; the streaming   ``word-table``
-                      reader of the pickled word tables ``utable.npy``/``btable.npy``
-:mod:`.native`        the converted format: ``.safetensors`` + ``.json`` for every part,   ``native-*``
-                      float32 tables, JSON dictionaries
-``.lasagne``          ``vgg19.pkl`` (Lasagne model zoo) and torchvision state dicts        ``vgg19-lasagne``,
-                      (imported on first use)                                              ``torchvision-...``
-:mod:`.identify`      what a file is, from its content                                     (all)
-====================  ==================================================================  ====================
+* :mod:`.kiros` - the original Theano ``.npz`` + ``.npz.pkl`` of the skip-thoughts encoders, the decoder and the
+  VSE (kinds ``uni-skip``, ``bi-skip``, ``decoder``, ``vse``), ``dictionary.txt`` (``word-list``) and the
+  pickled word dictionaries (``word-dictionary``); shape tables and the inverse ``to_theano``;
+* :mod:`.pickles` - the restricted unpickler, ``.npz``/``.npy`` readers and the streaming reader of the pickled
+  word tables ``utable.npy``/``btable.npy`` (``word-table``);
+* :mod:`.native` - the converted format: ``.safetensors`` + ``.json`` for every part, float32 tables, JSON
+  dictionaries (``native-*``);
+* ``.lasagne`` - ``vgg19.pkl`` of the Lasagne model zoo and torchvision state dicts (``vgg19-lasagne``,
+  ``torchvision-state-dict``), imported on first use;
+* :mod:`.sniff` - what a file is, from its content.
 
 ``identify(path)`` names the kind of a file; ``expect(path, part, key=...)`` checks that a file holds the part a
 config key wants (else one line: "config key 'decmodel': uni_skip.npz looks like a skip-thoughts encoder
 (uni-skip), expected the decoder (...)"); ``load_part(part_or_kind, path, key=...)`` reads it. Adding a format:
-a reader module here, its kind in :data:`FORMATS` (or :func:`register`) and, if its content is new, a rule in
-:mod:`.identify`.
+a reader module here returning :class:`Weights` (or a table, a vocabulary) and one :data:`FORMATS` entry (or
+:func:`register`) naming its part, its reader, its files and its ``sniff`` (or a rule in :mod:`.sniff`).
 """
 from __future__ import annotations
 
@@ -31,7 +27,7 @@ from typing import Any
 from ..errors import ModelFileError
 from . import kiros, native, pickles
 from .common import Weights, assign, json_safe, where
-from .identify import identify
+from .sniff import identify as _identify
 
 __all__ = ["Weights", "Format", "FORMATS", "PARTS", "CONFIG_PARTS", "identify", "describe", "expect", "load_part",
            "companions", "encoder_file", "table_file", "check_config", "register", "assign", "json_safe",
@@ -46,6 +42,7 @@ class Format:
     part: str | None = None                                   # the part it can stand for (None: no part)
     reader: Callable[[Path, str | None], Any] | None = None   # (path, config key) -> content
     files: Callable[[Path], list[Path]] | None = None         # every file of it (default: [path])
+    sniff: Callable[[Path, bytes], bool] | None = None         # (path, first 64 KB) -> is it this kind?
 
 
 def _model(part: str) -> Callable[[Path, str | None], Weights]:
@@ -137,8 +134,23 @@ _FOLDERS = {"skmodels": "uni_skip.npz and bi_skip.npz (or their converted .safet
 
 
 def register(kind: str, fmt: Format) -> None:
-    """Add (or replace) a kind of file; ``fmt.part`` makes it acceptable wherever that part is expected."""
+    """Add (or replace) a kind of file; ``fmt.part`` makes it acceptable wherever that part is expected and
+    ``fmt.sniff`` lets :func:`identify` recognise it (before the built-in rules)."""
     FORMATS[kind] = fmt
+
+
+def identify(path: str | Path) -> str:
+    """The kind of file at ``path`` (a key of :data:`FORMATS`), from its content: a registered format's
+    ``sniff`` first, then the built-in rules of :mod:`storyteller.formats.sniff`; ``'unknown'`` if none fits."""
+    path = Path(path)
+    sniffers = [(k, f.sniff) for k, f in FORMATS.items() if f.sniff is not None]
+    if sniffers and path.is_file():
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+        for kind, sniff in sniffers:
+            if sniff(path, head):
+                return kind
+    return _identify(path)
 
 
 def describe(kind: str) -> str:
