@@ -330,6 +330,22 @@ def test_malicious_source_leaves_nothing_new_and_never_runs(tmp_path, golden, na
     _no_leftovers(tmp_path)
 
 
+def test_a_tampered_manifest_reaches_nothing_outside_dest(tmp_path, golden):
+    """The earlier run's outputs are hard-linked into the stage by the names its manifest lists: only names
+    inside DEST are followed."""
+    dest = tmp_path / "dest"
+    C.convert(GOLDEN, dest, progress=False, log=_quiet)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep")
+    man = json.loads((dest / "manifest.json").read_text())
+    man["parts"]["evil"] = {"sources": [], "outputs": {"../outside.txt": {"size": 4}, "/etc/hostname": {"size": 1}}}
+    (dest / "manifest.json").write_text(json.dumps(man))
+    C.convert(GOLDEN, dest, progress=False, log=_quiet)
+    assert outside.read_text() == "keep"
+    _no_leftovers(tmp_path)
+    generate.load_all(dest, verbose=False)
+
+
 def test_interrupted_table_conversion(tmp_path, golden, monkeypatch):
     from storyteller.formats import pickles
 
