@@ -54,10 +54,8 @@ def _native(part: str) -> Callable[[Path, str | None], Weights]:
 
 
 def _vgg_module() -> Any:
-    try:
-        from . import lasagne  # type: ignore[attr-defined]  # the Lasagne/torchvision reader, on first use
-    except ImportError:  # pragma: no cover - before formats/lasagne.py existed, vision held the same functions
-        from .. import vision as lasagne
+    from . import lasagne  # the Lasagne/torchvision reader, imported on first use (it needs torch only then)
+
     return lasagne
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..errors import ModelFileError
-from ..legacy import load_pickle
+from .pickles import load_pickle
 
 __all__ = [
     "LASAGNE_LAYERS",
