@@ -1,12 +1,11 @@
-"""The conditional GRU decoder of neural-storyteller and its beam search (spec §4).
+"""The conditional GRU decoder of neural-storyteller (the original ``decoder.py``/``search.py``).
 
 ``h_0 = tanh(c W_state + b_state)`` from a 4800-d skip-thought vector; the first input is the zero vector;
 then ``h_t = GRU(Wemb[y_{t-1}], h_{t-1})``; with a deep output (``doutput``) ``logit = tanh(h W_hid + b_hid)
 W_logit + b_logit``, otherwise ``logit = h W_logit + b_logit``; ``p = softmax(logit)``.
 
-The beam search reproduces the original ``gen_sample`` (2015-11-03 fixed version) exactly, but steps all live
-hypotheses as one batch: costs are float32 ``score - log(p)``, UNK is forbidden with a 1e20 cost, the beam
-shrinks as hypotheses end with ``<eos>``, and hypotheses come back in the order they finished.
+The beam search (the original ``gen_sample``) and sampling live in :mod:`storyteller.generation`;
+``beam_search``, ``sample`` and ``run_sampler`` stay importable from here.
 """
 from __future__ import annotations
 
@@ -24,9 +23,6 @@ from .gru import KirosGRU, embedding, packed_linear
 
 __all__ = ["Decoder", "DecoderOptions", "load_model", "save_model", "from_weights", "to_theano", "beam_search",
            "run_sampler", "sample"]
-
-UNK_COST = 1e20  # the original's way of forbidding UNK
-
 
 @dataclass
 class DecoderOptions:
@@ -83,6 +79,12 @@ class Decoder(nn.Module):
         and re-packed if the weights change; see ``gru.packed_linear``), else through ``F.linear``."""
         h = self.decoder.step(self.embed(prev), state)
         return torch.softmax(self._step_logits(h), dim=-1), h
+
+    def step_logprobs(self, prev: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`step` with log-probabilities (B, V) float32, computed as ``log(softmax(logit))`` like the
+        original's beam search (not ``log_softmax``: the two differ in the last bits)."""
+        probs, h = self.step(prev, state)
+        return torch.log(probs), h
 
     def _step_logits(self, h: torch.Tensor) -> torch.Tensor:
         """:meth:`logits` of one step's states (B, dim), with the prepacked weights where they may be used."""
@@ -159,98 +161,5 @@ def to_theano(dec: Decoder) -> dict[str, np.ndarray]:
 
 
 # ------------------------------------------------------------------------------------------------ search
-def _ctx(dec: Decoder, c: np.ndarray | torch.Tensor) -> torch.Tensor:
-    ctx = torch.as_tensor(np.asarray(c, dtype=np.float32)).to(dec.device).reshape(1, -1)
-    if ctx.shape[1] != dec.options["dimctx"]:
-        raise ValueError(f"the decoder expects a {dec.options['dimctx']}-d vector, got {ctx.shape[1]} values")
-    return ctx
-
-
-@torch.no_grad()
-def beam_search(
-    dec: Decoder, c: np.ndarray | torch.Tensor, beam_width: int, maxlen: int = 1000, use_unk: bool = False
-) -> list[tuple[list[int], float]]:
-    """Every hypothesis the original ``gen_sample`` returns, as ``(token_ids, score)`` in its order.
-
-    Finished hypotheses end with 0 (``<eos>``); hypotheses still alive at ``maxlen`` come last, without it.
-    """
-    if beam_width < 1:
-        raise ValueError(f"beam width must be >= 1, got {beam_width}")
-    dev = dec.device
-    state = dec.init_state(_ctx(dec, c))                      # (L, dim)
-    prev = torch.full((1,), -1, dtype=torch.long, device=dev)  # -1: zero embedding at step 1
-    scores = torch.zeros(1, dtype=torch.float32, device=dev)   # (L,) running NLL sums
-    tokens = torch.zeros((1, 0), dtype=torch.long, device=dev)  # (L, t) words so far
-    finished: list[tuple[list[int], float]] = []
-    for _ in range(maxlen):
-        probs, new_state = dec.step(prev, state)
-        cand = scores[:, None] - torch.log(probs)              # float32, log of the softmax like the original
-        if not use_unk:
-            cand[:, 1] = UNK_COST
-        width = beam_width - len(finished)
-        flat = cand.reshape(-1)
-        best = torch.topk(flat, min(width, flat.numel()), largest=False, sorted=True).indices
-        V = cand.shape[1]
-        ti, wi = best // V, best % V                           # integer division (spec §8.2)
-        new_tokens = torch.cat([tokens[ti], wi[:, None]], 1)
-        new_scores = flat[best]
-        done = wi == 0
-        if bool(done.any()):
-            for toks, sc in zip(new_tokens[done].tolist(), new_scores[done].tolist()):
-                finished.append((toks, sc))
-        keep = ~done
-        tokens, scores, state, prev = new_tokens[keep], new_scores[keep], new_state[ti[keep]], wi[keep]
-        if tokens.shape[0] == 0 or len(finished) >= beam_width:
-            break
-    finished.extend(zip(tokens.tolist(), scores.tolist()))  # only when maxlen was hit
-    return finished
-
-
-@torch.no_grad()
-def sample(
-    dec: Decoder, c: np.ndarray | torch.Tensor, maxlen: int = 1000, argmax: bool = False,
-    use_unk: bool = False, generator: torch.Generator | None = None,
-) -> tuple[list[int], float]:
-    """The original's stochastic branch: draw (or take the argmax of) one word per step until ``<eos>``.
-
-    Its score sums the raw probabilities of the chosen words, not their logs (a quirk kept as is).
-    """
-    state = dec.init_state(_ctx(dec, c))
-    prev = torch.full((1,), -1, dtype=torch.long, device=dec.device)
-    words: list[int] = []
-    score = 0.0
-    for _ in range(maxlen):
-        probs, state = dec.step(prev, state)
-        p = probs[0].clone()
-        if not use_unk:
-            p[1] = 0.0
-        w = int(p.argmax()) if argmax else int(torch.multinomial(p.cpu(), 1, generator=generator))
-        words.append(w)
-        score += float(probs[0, w])
-        if w == 0:
-            break
-        prev = torch.tensor([w], device=dec.device)
-    return words, score
-
-
-def run_sampler(
-    dec: Decoder, c: np.ndarray | torch.Tensor, beam_width: int = 1, stochastic: bool = False,
-    use_unk: bool = False, maxlen: int = 1000, *, seed: int | None = None,
-) -> str:
-    """Generate text conditioned on ``c`` exactly as the storyteller's ``run_sampler``.
-
-    Beam search (``stochastic=False``): each hypothesis's words except its last one are joined by spaces (so
-    ``<eos>`` is dropped), an empty first hypothesis is removed, and the lowest-NLL text is returned.
-    """
-    if stochastic:
-        gen = torch.Generator().manual_seed(seed) if seed is not None else None
-        words, _ = sample(dec, c, maxlen=maxlen, use_unk=use_unk, generator=gen)
-        return " ".join(dec.word_idict[w] for w in words[:-1])
-    hyps = beam_search(dec, c, beam_width, maxlen=maxlen, use_unk=use_unk)
-    texts = [" ".join(dec.word_idict[w] for w in toks[:-1]) for toks, _ in hyps]
-    scores = [s for _, s in hyps]
-    if texts and texts[0] == "":
-        texts, scores = texts[1:], scores[1:]
-    if not texts:
-        return ""
-    return texts[int(np.argmin(np.asarray(scores, dtype=np.float32)))]
+# Beam search and sampling live in generation.py; their old names stay importable from here.
+from .generation import UNK_COST, beam_search, run_sampler, sample  # noqa: E402,F401

@@ -1,0 +1,438 @@
+"""Text generation from the conditional decoder: one :class:`GenerationConfig`, the original's beam search and
+sampling as strategies, and Hugging Face style logits processors for the knobs the original did not have.
+
+With the defaults (``num_beams=50``, nothing else switched on) :func:`generate` is the original ``gen_sample``
+(2015-11-03 fixed version) as ``run_sampler`` calls it: float32 costs ``score - log(p)``, UNK forbidden with a
+1e20 cost, a beam that shrinks as hypotheses end with ``<eos>``, no length normalisation, hypotheses in the order
+they finished. All live hypotheses are stepped as one batch.
+
+Near ties on the fast CPU path: ``Decoder.step`` uses oneDNN's prepacked weights on CPU, whose summation order
+differs from the plain ``torch.gru_cell``/``F.linear`` path (the reference, which matched the original where they
+disagreed) by a few float32 ulps, accumulating to ~3e-6 of a long hypothesis's cost. When two candidates that
+decide the result (the last one kept and the first one cut, or two that finish at the same step) lie within
+:data:`TIE_MARGIN`, the fast search stops and the search runs again on the plain ops, which decide exactly as the
+plain path does (its rounding depends on the batch sizes, so only a rerun of the same batches reproduces it).
+Searches without such a tie cost nothing extra; the others cost up to one plain search more.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from . import gru
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .decoder import Decoder
+
+__all__ = ["GenerationConfig", "generate", "decode_texts", "best_text", "beam_search", "sample", "run_sampler",
+           "logits_processors", "reference_step", "NoRepeatNGram", "RepetitionPenalty", "MinNewTokens",
+           "Temperature", "TopK", "TopP", "UNK_COST", "TIE_MARGIN"]
+
+UNK_COST = 1e20  # the original's way of forbidding UNK
+UNK, EOS = 1, 0
+# Relative margin of a near tie: fast and plain costs were seen to differ by at most ~3e-6 of the cost (about 25
+# float32 epsilons, accumulated over ~150 steps of a 768-unit decoder); 2**-15 (3e-5) leaves a factor >= 10.
+# Costs below 8 use the margin of 8 (the per-step log-probabilities, not the sum, dominate there).
+TIE_MARGIN = 2.0 ** -15
+Hypothesis = tuple[list[int], float]
+Processor = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+# ------------------------------------------------------------------------------------------------- config
+@dataclasses.dataclass
+class GenerationConfig:
+    """How to generate text (names as in Hugging Face ``GenerationConfig``); the defaults are the original's.
+
+    ``num_beams`` beam width (``bw`` of ``story``); ``do_sample`` draw words instead of searching;
+    ``temperature``/``top_k`` (0 = off)/``top_p`` (1.0 = off) shape the sampling distribution;
+    ``num_return_sequences`` texts to return; ``seed`` makes sampling repeatable (same seed, same device, same
+    text); ``no_repeat_ngram_size`` forbids repeating any n-gram; ``repetition_penalty`` (> 1 discourages words
+    already generated: their log-probability is multiplied by it); ``max_new_tokens`` the original's ``maxlen``;
+    ``min_new_tokens`` forbids ``<eos>`` before that many words; ``length_penalty`` ranks finished beams by
+    ``cost / len ** length_penalty`` (None: the original's unnormalised cost); ``use_unk`` allows the UNK word.
+    """
+    num_beams: int = 50
+    do_sample: bool = False
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 1.0
+    num_return_sequences: int = 1
+    seed: int | None = None
+    no_repeat_ngram_size: int = 0
+    repetition_penalty: float = 1.0
+    max_new_tokens: int = 1000
+    min_new_tokens: int = 0
+    length_penalty: float | None = None
+    use_unk: bool = False
+
+    def validate(self) -> "GenerationConfig":
+        """Check every knob; raises :class:`~storyteller.errors.InputError` naming the knob, its value and the
+        allowed range. Returns ``self``."""
+        def check(name, kinds, ok, allowed):
+            v = getattr(self, name)
+            if isinstance(v, bool) and bool not in kinds or not isinstance(v, kinds) or not ok(v):
+                raise InputError(f"generation option {name}={v!r} is not allowed; use {allowed}")
+
+        integer, number = (int, np.integer), (int, float, np.integer, np.floating)
+        check("num_beams", integer, lambda v: v >= 1, "an integer >= 1")
+        check("do_sample", (bool,), lambda v: True, "True or False")
+        check("temperature", number, lambda v: 0 < v < math.inf, "a number > 0")
+        check("top_k", integer, lambda v: v >= 0, "an integer >= 0 (0 = off)")
+        check("top_p", number, lambda v: 0 < v <= 1, "a number in (0, 1] (1.0 = off)")
+        check("num_return_sequences", integer, lambda v: v >= 1, "an integer >= 1")
+        check("no_repeat_ngram_size", integer, lambda v: v >= 0, "an integer >= 0 (0 = off)")
+        check("repetition_penalty", number, lambda v: 0 < v < math.inf, "a number > 0 (1.0 = off)")
+        check("max_new_tokens", integer, lambda v: v >= 1, "an integer >= 1")
+        check("min_new_tokens", integer, lambda v: 0 <= v <= self.max_new_tokens, "an integer in [0, max_new_tokens]")
+        check("use_unk", (bool,), lambda v: True, "True or False")
+        if self.seed is not None:
+            check("seed", integer, lambda v: 0 <= v < 2 ** 63, "None or an integer in [0, 2**63)")
+        if self.length_penalty is not None:
+            check("length_penalty", number, lambda v: math.isfinite(v), "None or a finite number")
+        if not self.do_sample and self.num_return_sequences > self.num_beams:
+            raise InputError(f"generation option num_return_sequences={self.num_return_sequences!r} is not allowed; "
+                             f"use at most num_beams={self.num_beams} without sampling")
+        return self
+
+    def replace(self, **knobs) -> "GenerationConfig":
+        """A copy with ``knobs`` changed (unknown names raise :class:`~storyteller.errors.InputError`)."""
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(knobs) - names)
+        if unknown:
+            raise InputError(f"unknown generation option {unknown[0]!r}; known: {', '.join(sorted(names))}")
+        return dataclasses.replace(self, **knobs)
+
+
+# --------------------------------------------------------------------------------------- logits processors
+# Each is a callable (tokens (B, t) long, logp (B, V) float32) -> new logp, applied in a list as in Hugging Face.
+class NoRepeatNGram:
+    """Forbid (-inf) every word that would repeat an n-gram already in the hypothesis."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __call__(self, tokens: torch.Tensor, logp: torch.Tensor) -> torch.Tensor:
+        n, t = self.n, tokens.shape[1]
+        if t + 1 < n:
+            return logp
+        logp = logp.clone()
+        rows = tokens.tolist()
+        for b, row in enumerate(rows):
+            tail = tuple(row[t - n + 1:]) if n > 1 else ()
+            banned = [row[i + n - 1] for i in range(t - n + 1) if tuple(row[i:i + n - 1]) == tail]
+            if banned:
+                logp[b, banned] = -math.inf
+        return logp
+
+
+class RepetitionPenalty:
+    """Multiply the log-probability (<= 0) of every word already generated by ``penalty`` (CTRL, as Hugging Face
+    ``RepetitionPenaltyLogitsProcessor`` does for negative scores)."""
+
+    def __init__(self, penalty: float) -> None:
+        self.penalty = penalty
+
+    def __call__(self, tokens: torch.Tensor, logp: torch.Tensor) -> torch.Tensor:
+        if tokens.shape[1] == 0:
+            return logp
+        seen = logp.gather(1, tokens)
+        return logp.scatter(1, tokens, seen * self.penalty)
+
+
+class MinNewTokens:
+    """Forbid ``<eos>`` until ``n`` words were generated."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __call__(self, tokens: torch.Tensor, logp: torch.Tensor) -> torch.Tensor:
+        if tokens.shape[1] >= self.n:
+            return logp
+        logp = logp.clone()
+        logp[:, EOS] = -math.inf
+        return logp
+
+
+class Temperature:
+    """Divide the scores by ``t`` (sampling)."""
+
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self, tokens: torch.Tensor, logp: torch.Tensor) -> torch.Tensor:
+        return logp / self.t
+
+
+class TopK:
+    """Keep the ``k`` best words of each row (sampling)."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+    def __call__(self, tokens: torch.Tensor, logp: torch.Tensor) -> torch.Tensor:
+        k = min(self.k, logp.shape[1])
+        kth = torch.topk(logp, k, dim=1).values[:, -1:]
+        return logp.masked_fill(logp < kth, -math.inf)
+
+
+class TopP:
+    """Keep the smallest set of best words whose probability reaches ``p`` (nucleus sampling)."""
+
+    def __init__(self, p: float) -> None:
+        self.p = p
+
+    def __call__(self, tokens: torch.Tensor, logp: torch.Tensor) -> torch.Tensor:
+        srt, idx = torch.sort(logp, dim=1, descending=True)
+        cum = torch.softmax(srt, dim=1).cumsum(1)
+        drop = cum - torch.softmax(srt, dim=1) >= self.p  # mass before a word already reaches p
+        return logp.masked_fill(drop.scatter(1, idx, drop), -math.inf)
+
+
+def logits_processors(config: GenerationConfig) -> list[Processor]:
+    """The processors ``config`` asks for, in order (empty for the original's search)."""
+    procs: list[Processor] = []
+    if config.repetition_penalty != 1.0:
+        procs.append(RepetitionPenalty(config.repetition_penalty))
+    if config.no_repeat_ngram_size:
+        procs.append(NoRepeatNGram(config.no_repeat_ngram_size))
+    if config.min_new_tokens:
+        procs.append(MinNewTokens(config.min_new_tokens))
+    if config.do_sample:
+        if config.temperature != 1.0:
+            procs.append(Temperature(config.temperature))
+        if config.top_k:
+            procs.append(TopK(config.top_k))
+        if config.top_p < 1.0:
+            procs.append(TopP(config.top_p))
+    return procs
+
+
+def _apply(procs: Sequence[Processor], tokens: torch.Tensor, logp: torch.Tensor) -> torch.Tensor:
+    for p in procs:
+        logp = p(tokens, logp)
+    return logp
+
+
+# ------------------------------------------------------------------------------------------------- search
+def _ctx(dec: Decoder, c: np.ndarray | torch.Tensor) -> torch.Tensor:
+    try:
+        ctx = torch.as_tensor(np.asarray(c, dtype=np.float32)).to(dec.device).reshape(1, -1)
+    except (TypeError, ValueError) as e:
+        raise InputError(f"the decoder's context must be a vector of numbers: {e}") from None
+    if ctx.shape[1] != dec.options["dimctx"]:
+        raise InputError(f"the decoder expects a {dec.options['dimctx']}-d vector, got {ctx.shape[1]} values")
+    return ctx
+
+
+def reference_step(dec: Decoder, prev: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``Decoder.step_logprobs`` on the plain ops (``torch.gru_cell``, ``F.linear``), whatever the fast path:
+    what ``step_logprobs`` computes under ``gru.plain_paths()``. Shapes as there."""
+    g = dec.decoder
+    h = torch.gru_cell(dec.embed(prev), state, g.weight_ih_l0, g.weight_hh_l0, g.bias_ih_l0, g.bias_hh_l0)
+    return torch.log(torch.softmax(dec.logits(h), dim=-1)), h
+
+
+def _fast_path_active(dec: Decoder) -> bool:
+    """Whether ``dec.step`` runs on the prepacked weights (then its near ties are checked on the plain ops)."""
+    w = dec.ff_logit.weight
+    return (w.device.type == "cpu" and w.dtype == torch.float32 and not torch.is_grad_enabled()
+            and gru.packed_linear_available())
+
+
+def _margin(v: torch.Tensor) -> torch.Tensor:
+    return v.abs().clamp(min=8.0) * TIE_MARGIN
+
+
+class _NearTie(Exception):
+    """Raised by the fast search at its first near tie: the plain search decides instead."""
+
+
+def _near_tie(flat: torch.Tensor, best: torch.Tensor, V: int, last: bool) -> bool:
+    """Whether the fast ops' rounding could have decided this step: the last kept candidate and a cut one, or two
+    hypotheses that end at this step (their order is the output's), lie within :data:`TIE_MARGIN`."""
+    vals = flat[best]
+    if best.numel() < flat.numel():
+        edge = vals[-1]
+        if int((flat <= edge + _margin(edge)).sum()) > best.numel():
+            return True
+    fin = vals if last else vals[best % V == EOS]  # at maxlen the live ones are output in their order, too
+    return fin.numel() > 1 and bool((fin[1:] - fin[:-1] <= _margin(fin[1:])).any())
+
+
+def _beam(dec, ctx, width0, maxlen, use_unk, procs, step, check_ties=False) -> list[Hypothesis]:
+    """The search; with ``check_ties`` it raises :class:`_NearTie` at the first near tie."""
+    dev = dec.device
+    state = dec.init_state(ctx)                                # (L, dim)
+    prev = torch.full((1,), -1, dtype=torch.long, device=dev)  # -1: zero embedding at step 1
+    scores = torch.zeros(1, dtype=torch.float32, device=dev)   # (L,) running NLL sums
+    tokens = torch.zeros((1, 0), dtype=torch.long, device=dev)  # (L, t) words so far
+    finished: list[Hypothesis] = []
+    for t in range(maxlen):
+        logp, new_state = step(prev, state)
+        cand = scores[:, None] - (_apply(procs, tokens, logp) if procs else logp)  # float32, like the original
+        if not use_unk:
+            cand[:, UNK] = UNK_COST
+        width = width0 - len(finished)
+        flat = cand.reshape(-1)
+        best = torch.topk(flat, min(width, flat.numel()), largest=False, sorted=True).indices
+        V = cand.shape[1]
+        if check_ties and _near_tie(flat, best, V, last=t == maxlen - 1):
+            raise _NearTie(t)
+        ti, wi = best // V, best % V                           # integer division, as the original's back-pointers
+        new_tokens = torch.cat([tokens[ti], wi[:, None]], 1)
+        new_scores = flat[best]
+        done = wi == EOS
+        if bool(done.any()):
+            finished.extend(zip(new_tokens[done].tolist(), new_scores[done].tolist()))
+        keep = ~done
+        tokens, scores, state, prev = new_tokens[keep], new_scores[keep], new_state[ti[keep]], wi[keep]
+        if tokens.shape[0] == 0 or len(finished) >= width0:
+            break
+    finished.extend(zip(tokens.tolist(), scores.tolist()))  # only when maxlen was hit
+    return finished
+
+
+@torch.no_grad()
+def beam_search(
+    dec: Decoder, c: np.ndarray | torch.Tensor, beam_width: int, maxlen: int = 1000, use_unk: bool = False,
+    processors: Sequence[Processor] = (),
+) -> list[Hypothesis]:
+    """Every hypothesis the original ``gen_sample`` returns, as ``(token_ids, score)`` in its order.
+
+    ``c``: the (dimctx,) float32 context. Finished hypotheses end with 0 (``<eos>``); hypotheses still alive at
+    ``maxlen`` come last, without it. Scores are float32 sums of negative log-probabilities (after
+    ``processors``, if any). Raises :class:`~storyteller.errors.InputError` for a bad width or context.
+    """
+    if isinstance(beam_width, bool) or not isinstance(beam_width, (int, np.integer)) or beam_width < 1:
+        raise InputError(f"beam width must be an integer >= 1, got {beam_width!r}")
+    ctx = _ctx(dec, c)
+    args = (dec, ctx, beam_width, maxlen, use_unk, list(processors))
+    if not _fast_path_active(dec):
+        return _beam(*args, dec.step_logprobs)
+    try:
+        return _beam(*args, dec.step_logprobs, check_ties=True)
+    except _NearTie:  # the plain ops decide: same batches, order and rounding as the plain path
+        return _beam(*args, lambda p, s: reference_step(dec, p, s))
+
+
+@torch.no_grad()
+def sample(
+    dec: Decoder, c: np.ndarray | torch.Tensor, maxlen: int = 1000, argmax: bool = False,
+    use_unk: bool = False, generator: torch.Generator | None = None,
+) -> tuple[list[int], float]:
+    """The original's stochastic branch: draw (or take the argmax of) one word per step until ``<eos>``.
+
+    Its score sums the raw probabilities of the chosen words, not their logs (a quirk kept as is).
+    """
+    state = dec.init_state(_ctx(dec, c))
+    prev = torch.full((1,), -1, dtype=torch.long, device=dec.device)
+    words: list[int] = []
+    score = 0.0
+    for _ in range(maxlen):
+        probs, state = dec.step(prev, state)
+        p = probs[0].clone()
+        if not use_unk:
+            p[UNK] = 0.0
+        w = int(p.argmax()) if argmax else int(torch.multinomial(p.cpu(), 1, generator=generator))
+        words.append(w)
+        score += float(probs[0, w])
+        if w == EOS:
+            break
+        prev = torch.tensor([w], device=dec.device)
+    return words, score
+
+
+@torch.no_grad()
+def _sample_batch(dec: Decoder, ctx: torch.Tensor, config: GenerationConfig) -> list[Hypothesis]:
+    """``num_return_sequences`` independent draws as one batch; score = sum of -log p of the drawn words under
+    the processed distribution."""
+    n, dev = config.num_return_sequences, dec.device
+    gen = torch.Generator()
+    gen.manual_seed(config.seed) if config.seed is not None else gen.seed()
+    procs = logits_processors(config)
+    state = dec.init_state(ctx.expand(n, -1))
+    prev = torch.full((n,), -1, dtype=torch.long, device=dev)
+    tokens = torch.zeros((n, 0), dtype=torch.long, device=dev)
+    scores = torch.zeros(n, dtype=torch.float32)
+    alive = torch.ones(n, dtype=torch.bool)
+    for _ in range(config.max_new_tokens):
+        logp, state = dec.step_logprobs(prev, state)
+        if not config.use_unk:
+            logp[:, UNK] = -math.inf
+        logp = torch.log_softmax(_apply(procs, tokens, logp), dim=1).cpu()
+        w = torch.multinomial(logp.exp(), 1, generator=gen)[:, 0]
+        w = torch.where(alive, w, torch.full_like(w, EOS))  # finished rows only pad
+        scores -= torch.where(alive, logp.gather(1, w[:, None])[:, 0], torch.zeros(n))
+        tokens = torch.cat([tokens, w.to(dev)[:, None]], 1)
+        alive &= w != EOS
+        prev = w.to(dev)
+        if not bool(alive.any()):
+            break
+    out = []
+    for row, s in zip(tokens.tolist(), scores.tolist()):
+        end = row.index(EOS) + 1 if EOS in row else len(row)
+        out.append((row[:end], s))
+    return out
+
+
+def generate(dec: Decoder, c: np.ndarray | torch.Tensor, config: GenerationConfig | None = None,
+             **knobs) -> list[Hypothesis]:
+    """Hypotheses ``(token_ids, score)`` for the context ``c`` (a (dimctx,) float32 vector), as ``config`` (and
+    ``knobs`` overriding it, e.g. ``num_beams=5``) asks. Lower scores are better (negative log-probabilities).
+
+    Beam search (``do_sample=False``): every hypothesis of the search in the order they finished (the original's
+    ``gen_sample``); with ``length_penalty`` they are re-ranked by ``score / len ** length_penalty`` and that is
+    their score. Sampling: ``num_return_sequences`` draws. Raises :class:`~storyteller.errors.InputError`.
+    """
+    config = (config or GenerationConfig()).replace(**knobs).validate()
+    ctx = _ctx(dec, c)
+    if config.do_sample:
+        return _sample_batch(dec, ctx, config)
+    hyps = beam_search(dec, ctx, config.num_beams, maxlen=config.max_new_tokens, use_unk=config.use_unk,
+                       processors=logits_processors(config))
+    if config.length_penalty is not None:
+        lp = config.length_penalty
+        hyps = sorted(((t, float(np.float32(s) / np.float32(max(len(t), 1)) ** np.float32(lp))) for t, s in hyps),
+                      key=lambda h: h[1])
+    return hyps
+
+
+def decode_texts(dec: Decoder, hyps: Sequence[Hypothesis], n: int | None = None) -> list[str]:
+    """Texts of ``hyps`` as the original's ``run_sampler`` makes them: the words except the last one (so the
+    ``<eos>``) joined by spaces, an empty first hypothesis removed, best (lowest score) first, ties in order.
+    ``n``: how many (None = all)."""
+    texts = [" ".join(dec.word_idict[w] for w in toks[:-1]) for toks, _ in hyps]
+    scores = [s for _, s in hyps]
+    if texts and texts[0] == "":
+        texts, scores = texts[1:], scores[1:]
+    order = np.argsort(np.asarray(scores, dtype=np.float32), kind="stable")
+    return [texts[i] for i in order[:n]]
+
+
+def best_text(dec: Decoder, hyps: Sequence[Hypothesis]) -> str:
+    """The text ``run_sampler`` returns for these hypotheses ("" when there is none)."""
+    texts = decode_texts(dec, hyps, 1)
+    return texts[0] if texts else ""
+
+
+def run_sampler(
+    dec: Decoder, c: np.ndarray | torch.Tensor, beam_width: int = 1, stochastic: bool = False,
+    use_unk: bool = False, maxlen: int = 1000, *, seed: int | None = None,
+) -> str:
+    """Generate text conditioned on ``c`` exactly as the storyteller's ``run_sampler`` (compatibility wrapper).
+
+    Beam search (``stochastic=False``): each hypothesis's words except its last one are joined by spaces (so
+    ``<eos>`` is dropped), an empty first hypothesis is removed, and the lowest-NLL text is returned. The
+    stochastic branch is the original's (:func:`sample`; drops the last word, eos or not).
+    """
+    if stochastic:
+        gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        words, _ = sample(dec, c, maxlen=maxlen, use_unk=use_unk, generator=gen)
+        return " ".join(dec.word_idict[w] for w in words[:-1])
+    return best_text(dec, beam_search(dec, c, beam_width, maxlen=maxlen, use_unk=use_unk))

@@ -1,0 +1,219 @@
+"""storyteller.generation: the config and its checks, the decoder's log-probability seam, the original's beam
+search on the fast path deciding near ties as the plain path does, sampling and the logits processors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from storyteller import decoder, generation, gru
+from storyteller.errors import InputError
+from storyteller.generation import GenerationConfig, generate
+
+needs_packed = pytest.mark.skipif(not gru.packed_linear_available(), reason="oneDNN prepacked linear unavailable")
+
+
+def make_decoder(seed=0, n_words=60, dim=32, gain=3.0, ties=False, doutput=True) -> decoder.Decoder:
+    torch.manual_seed(seed)
+    dec = decoder.Decoder(n_words, 12, 20, dim, doutput=doutput)
+    with torch.no_grad():
+        dec.decoder.bias_hh_l0.zero_()  # the Kiros GRU has no recurrent bias
+        for p in dec.parameters():
+            p.mul_(gain)
+        dec.ff_logit.bias[0] = 1.0  # some beams end with <eos>, others run on
+        if ties:  # words 2..: pairs of identical output rows (exact ties) and rows 1e-7 apart (near ties)
+            w, b = dec.ff_logit.weight, dec.ff_logit.bias
+            for j in range(2, n_words - 1, 2):
+                w[j + 1], b[j + 1] = w[j], b[j]
+                if j % 4 == 0:
+                    w[j + 1] += 1e-7 * torch.randn(w.shape[1])
+    dec.word_idict = {i: f"w{i}" for i in range(n_words)}
+    dec.word_idict.update({0: "<eos>", 1: "UNK"})
+    return dec.eval()
+
+
+def ctx(seed, dim=20):
+    return np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+
+
+# -------------------------------------------------------------------------------------------------- config
+def test_defaults_are_the_originals():
+    c = GenerationConfig()
+    assert (c.num_beams, c.do_sample, c.max_new_tokens, c.use_unk, c.length_penalty) == (50, False, 1000, False, None)
+    assert generation.logits_processors(c) == []
+    assert c.validate() is c
+
+
+@pytest.mark.parametrize("knob, value", [
+    ("num_beams", 0), ("num_beams", "5"), ("num_beams", 2.0), ("num_beams", True), ("do_sample", 1),
+    ("temperature", 0), ("temperature", float("inf")), ("temperature", "hot"), ("top_k", -1), ("top_p", 0.0),
+    ("top_p", 1.5), ("num_return_sequences", 0), ("seed", -1), ("seed", 1.5), ("no_repeat_ngram_size", -2),
+    ("repetition_penalty", 0), ("max_new_tokens", 0), ("min_new_tokens", 2000), ("length_penalty", float("nan")),
+    ("use_unk", "yes"),
+])
+def test_validate_names_the_knob_and_value(knob, value):
+    with pytest.raises(InputError, match=rf"{knob}={value!r}".replace("(", r"\(").replace(")", r"\)")):
+        GenerationConfig(**{knob: value}).validate()
+
+
+def test_unknown_knob_and_too_many_sequences():
+    with pytest.raises(InputError, match="unknown generation option 'beam_width'"):
+        GenerationConfig().replace(beam_width=5)
+    with pytest.raises(InputError, match="num_return_sequences=6"):
+        GenerationConfig(num_beams=5, num_return_sequences=6).validate()
+    with pytest.raises(InputError, match="20-d vector, got 3"):
+        generate(make_decoder(), [1.0, 2.0, 3.0], num_beams=2)
+
+
+# ---------------------------------------------------------------------------------------------- the seam
+def test_step_logprobs_is_log_of_step_and_reference_step_is_the_plain_path():
+    dec = make_decoder()
+    prev, state = torch.tensor([-1, 3, 7, 0, 59]), dec.init_state(torch.randn(5, 20)).detach()
+    with torch.no_grad():
+        p, h = dec.step(prev, state)
+        lp, h2 = dec.step_logprobs(prev, state)
+        with gru.plain_paths():
+            lp_plain, h_plain = dec.step_logprobs(prev, state)
+        lp_ref, h_ref = generation.reference_step(dec, prev, state)
+    assert torch.equal(lp, torch.log(p)) and torch.equal(h, h2)
+    assert torch.equal(lp_ref, lp_plain) and torch.equal(h_ref, h_plain)  # same ops, same shapes: bit-identical
+
+
+def test_old_names_stay_importable():
+    assert decoder.beam_search is generation.beam_search and decoder.run_sampler is generation.run_sampler
+    assert decoder.sample is generation.sample and decoder.UNK_COST == 1e20
+
+
+def test_generate_defaults_are_the_beam_search_and_run_sampler():
+    dec = make_decoder()
+    for seed in range(3):
+        hyps = generate(dec, ctx(seed), max_new_tokens=40)
+        assert hyps == decoder.beam_search(dec, ctx(seed), 50, maxlen=40)
+        assert generation.best_text(dec, hyps) == decoder.run_sampler(dec, ctx(seed), 50, maxlen=40)
+    texts = generation.decode_texts(dec, generate(dec, ctx(0), num_beams=5, max_new_tokens=40), 3)
+    assert len(texts) == 3 and texts[0] == decoder.run_sampler(dec, ctx(0), 5, maxlen=40)
+
+
+# ------------------------------------------------------------------------------------------------ near ties
+def same_beams(fast, plain):
+    """Tokens and order exactly. Scores: the two paths' float32 sums differ by rounding only (a few ulps per
+    step, ~3e-6 of the cost at most was seen), so 1e-5 relative plus 1e-5 absolute."""
+    if [t for t, _ in fast] != [t for t, _ in plain]:
+        return False
+    np.testing.assert_allclose([s for _, s in fast], [s for _, s in plain], rtol=1e-5, atol=1e-5)
+    return True
+
+
+def tie_cases():
+    for seed in range(6):
+        for bw in (3, 12, 20):
+            for c in range(4):
+                yield seed, bw, c
+
+
+@needs_packed
+def test_fast_path_decides_near_ties_as_the_plain_path():
+    """Decoders whose output rows come in identical pairs or pairs 1e-7 apart make exact and near ties at the
+    beam's cut common; the fast path must still give the plain path's beams, hypothesis by hypothesis."""
+    diverged, ties_met = [], 0
+    real = generation._beam
+
+    def counting(*a, check_ties=False):
+        nonlocal ties_met
+        try:
+            return real(*a, check_ties=check_ties)
+        except generation._NearTie:
+            ties_met += 1
+            raise
+
+    for seed, bw, c in tie_cases():
+        dec = make_decoder(seed, gain=1.5, ties=True)
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(generation, "_beam", counting)
+            fast = generation.beam_search(dec, ctx(100 + c), bw, maxlen=30)
+        with gru.plain_paths():
+            plain = generation.beam_search(dec, ctx(100 + c), bw, maxlen=30)
+        if not same_beams(fast, plain):
+            diverged.append((seed, bw, c))
+    assert ties_met > 10  # the decoders do provoke near ties
+    assert diverged == []
+
+
+# ------------------------------------------------------------------------------------------------ sampling
+def test_sampling_is_repeatable_by_seed_and_varies_between_seeds():
+    dec = make_decoder(gain=1.0)
+    cfg = GenerationConfig(do_sample=True, max_new_tokens=30, num_return_sequences=4)
+    a = generate(dec, ctx(0), cfg, seed=7)
+    assert len(a) == 4 and a == generate(dec, ctx(0), cfg, seed=7)
+    texts = {tuple(t) for s in range(5) for t, _ in generate(dec, ctx(0), cfg, seed=s)}
+    assert len(texts) > 10
+    for toks, score in a:
+        assert score > 0 and (toks[-1] == 0 or len(toks) == 30) and 0 not in toks[:-1] and 1 not in toks
+
+
+def test_top_k_1_is_greedy_and_small_top_p_too():
+    dec = make_decoder(gain=1.0)
+    for seed in range(3):
+        greedy, _ = decoder.sample(dec, ctx(seed), maxlen=30, argmax=True)
+        for knobs in ({"top_k": 1}, {"top_p": 1e-6}, {"top_k": 1, "temperature": 5.0}):
+            (toks, _), = generate(dec, ctx(seed), do_sample=True, seed=seed, max_new_tokens=30, **knobs)
+            assert toks == greedy, knobs
+
+
+def test_temperature_flattens_the_distribution():
+    dec = make_decoder(gain=1.0)
+    cold = {tuple(t) for t, _ in generate(dec, ctx(1), do_sample=True, seed=3, temperature=0.05,
+                                          num_return_sequences=20, max_new_tokens=8)}
+    hot = {tuple(t) for t, _ in generate(dec, ctx(1), do_sample=True, seed=3, temperature=3.0,
+                                         num_return_sequences=20, max_new_tokens=8)}
+    assert len(cold) < len(hot)
+
+
+def test_run_sampler_stochastic_branch_keeps_its_quirks():
+    dec = make_decoder(gain=1.0)
+    words, score = decoder.sample(dec, ctx(0), maxlen=30, generator=torch.Generator().manual_seed(5))
+    assert 0 < score and (words[-1] == 0 or len(words) == 30)
+    text = decoder.run_sampler(dec, ctx(0), stochastic=True, maxlen=30, seed=5)
+    assert text == " ".join(dec.word_idict[w] for w in words[:-1])
+
+
+# ----------------------------------------------------------------------------------------- beam processors
+def ngrams(toks, n):
+    return [tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)]
+
+
+def test_no_repeat_ngram_size():
+    dec = make_decoder(gain=1.0)
+    with torch.no_grad():
+        dec.ff_logit.bias[0] = -10.0  # long texts, where repeats happen
+    plain = generate(dec, ctx(2), num_beams=5, max_new_tokens=40)
+    assert any(len(set(ngrams(t, 3))) < len(ngrams(t, 3)) for t, _ in plain)  # repeats without the knob
+    for n in (1, 2, 3):
+        for toks, _ in generate(dec, ctx(2), num_beams=5, max_new_tokens=40, no_repeat_ngram_size=n):
+            assert len(set(ngrams(toks, n))) == len(ngrams(toks, n)), (n, toks)
+
+
+def test_repetition_penalty_and_min_new_tokens():
+    dec = make_decoder(gain=1.0)
+    with torch.no_grad():
+        dec.ff_logit.bias[0] = -10.0
+    before = generate(dec, ctx(2), num_beams=5, max_new_tokens=30)
+    after = generate(dec, ctx(2), num_beams=5, max_new_tokens=30, repetition_penalty=50.0)
+    repeats = lambda hyps: sum(len(t) - len(set(t)) for t, _ in hyps)  # noqa: E731
+    assert repeats(after) < repeats(before)
+    dec = make_decoder()
+    with torch.no_grad():
+        dec.ff_logit.bias[0] = 6.0  # early <eos>
+    assert any(len(t) < 6 for t, _ in generate(dec, ctx(0), num_beams=5, max_new_tokens=30))
+    for toks, _ in generate(dec, ctx(0), num_beams=5, max_new_tokens=30, min_new_tokens=6):
+        assert len(toks) >= 7 or (len(toks) == 30 and toks[-1] != 0)
+        assert 0 not in toks[:6]
+
+
+def test_length_penalty_ranks_by_normalised_cost():
+    dec = make_decoder()
+    raw = generate(dec, ctx(0), num_beams=8, max_new_tokens=30)
+    ranked = generate(dec, ctx(0), num_beams=8, max_new_tokens=30, length_penalty=1.0)
+    want = sorted(((t, s / len(t)) for t, s in raw), key=lambda h: h[1])
+    assert [t for t, _ in ranked] == [t for t, _ in want]
+    np.testing.assert_allclose([s for _, s in ranked], [s for _, s in want], rtol=1e-6)
