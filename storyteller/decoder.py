@@ -162,4 +162,4 @@ def to_theano(dec: Decoder) -> dict[str, np.ndarray]:
 
 # ------------------------------------------------------------------------------------------------ search
 # Beam search and sampling live in generation.py; their old names stay importable from here.
-from .generation import UNK_COST, beam_search, run_sampler, sample  # noqa: E402,F401
+from .generation import UNK_COST, beam_search, run_sampler, sample  # noqa: F401

@@ -139,6 +139,21 @@ def test_fast_path_decides_near_ties_as_the_plain_path():
     assert diverged == []
 
 
+@needs_packed
+def test_fast_near_ties_skips_the_plain_rerun(monkeypatch):
+    reference, reruns = generation.reference_step, []
+    monkeypatch.setattr(generation, "reference_step", lambda *a: reruns.append(1) or reference(*a))
+    dec = make_decoder(0, gain=1.5, ties=True)  # identical output rows: exact ties on any CPU
+    for c in range(4):
+        generation.beam_search(dec, ctx(100 + c), 12, maxlen=30)
+    assert reruns
+    reruns.clear()
+    with generation.fast_near_ties():
+        for c in range(4):
+            generation.beam_search(dec, ctx(100 + c), 12, maxlen=30)
+    assert reruns == [] and generation._CHECK_TIES
+
+
 # ------------------------------------------------------------------------------------------------ sampling
 def test_sampling_is_repeatable_by_seed_and_varies_between_seeds():
     dec = make_decoder(gain=1.0)
@@ -199,7 +214,7 @@ def test_repetition_penalty_and_min_new_tokens():
         dec.ff_logit.bias[0] = -10.0
     before = generate(dec, ctx(2), num_beams=5, max_new_tokens=30)
     after = generate(dec, ctx(2), num_beams=5, max_new_tokens=30, repetition_penalty=50.0)
-    repeats = lambda hyps: sum(len(t) - len(set(t)) for t, _ in hyps)  # noqa: E731
+    repeats = lambda hyps: sum(len(t) - len(set(t)) for t, _ in hyps)
     assert repeats(after) < repeats(before)
     dec = make_decoder()
     with torch.no_grad():

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 
-from storyteller import decoder, embedding, generate, skipthoughts, style
+from storyteller import decoder, embedding, generate, generation, skipthoughts, style
 from storyteller.tokenize import preprocess
 
 ATOL = 1e-5          # unit-norm vectors, h0, state1, p1
@@ -70,19 +70,31 @@ def same_ranking(port: list[int], gold: list[int], captions: list[str]) -> None:
 
 @contextlib.contextmanager
 def count_steps(dec):
-    """Count ``dec.step`` calls (the original's ``f_next`` calls) during a search."""
+    """Count the decoder steps (the original's ``f_next`` calls) of the search that gives the result: calls of
+    ``dec.step``, and of ``generation.reference_step`` where a near tie on the fast CPU path made the search run
+    again on the plain ops (the abandoned attempt's steps are not counted)."""
     calls = [0]
-    original = dec.step
+    original, reference, search = dec.step, generation.reference_step, generation._beam
 
     def step(*a, **k):
         calls[0] += 1
         return original(*a, **k)
 
+    def reference_step(*a, **k):
+        calls[0] += 1
+        return reference(*a, **k)
+
+    def beam(*a, **k):
+        calls[0] = 0
+        return search(*a, **k)
+
     dec.__dict__["step"] = step
+    generation.reference_step, generation._beam = reference_step, beam
     try:
         yield calls
     finally:
         del dec.__dict__["step"]
+        generation.reference_step, generation._beam = reference, search
 
 
 def feats(golden, n):
