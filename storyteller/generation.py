@@ -158,7 +158,8 @@ def logits_processors(config: GenerationConfig) -> list[Processor]:
 # ------------------------------------------------------------------------------------------------- search
 def _ctx(dec: Decoder, c: np.ndarray | torch.Tensor) -> torch.Tensor:
     try:
-        ctx = torch.as_tensor(np.asarray(c, dtype=np.float32)).to(dec.device).reshape(1, -1)
+        t = c.detach().to(torch.float32) if isinstance(c, torch.Tensor) else torch.as_tensor(np.asarray(c, np.float32))
+        ctx = t.to(dec.device).reshape(1, -1)
     except (TypeError, ValueError) as e:
         raise InputError(f"the decoder's context must be a vector of numbers: {e}") from None
     if ctx.shape[1] != dec.options["dimctx"]:
