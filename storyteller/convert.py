@@ -56,7 +56,7 @@ def convert_table(src: str | Path, out: str | Path, key: str = "sktables", progr
     """Convert one word table (original pickled object array, or an existing float matrix) into a float32
     ``(words, dim)`` ``.npy`` at ``out`` (written atomically, streamed: see ``formats.native.write_table``).
     Returns its shape."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # not tqdm.auto: it warns "IProgress not found" in notebooks without ipywidgets
 
     with tqdm(desc=f"converting {Path(src).name}", unit="word", disable=None if progress else True, leave=False,
               file=sys.stderr) as bar:

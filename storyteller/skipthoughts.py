@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence
-from tqdm.auto import tqdm
+from tqdm import tqdm  # not tqdm.auto: it warns "IProgress not found" in notebooks without ipywidgets
 
 from . import formats
 from .errors import ModelFileError
