@@ -1,0 +1,337 @@
+"""The typed pipeline: ``load(config) -> Storyteller``; ``Storyteller.tell(image) -> Story``.
+
+The steps are the original ``story()``'s (Kiros 2015, ``generate.py``): CNN features of the image -> L2 norm ->
+VSE image embedding -> cosine against every caption of the pool -> the ``num_captions`` nearest captions ->
+their mean skip-thought vector ``x`` -> the style shift ``x - c + b`` -> beam search of the decoder. Nothing here
+prints: :mod:`storyteller.generate` (the original's API) and the CLI print the original's output.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import InitVar, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import captions as pool
+from . import decoder as decoding
+from . import embedding, skipthoughts, style
+from .config import DEFAULT_BUNDLE, STORY_KEYS, load_config
+from .errors import InputError, ModelFileError
+from .runtime import resolve_device
+
+__all__ = ["load", "Storyteller", "Story", "lyric_lines", "rank", "check_count", "check_style"]
+
+# Knobs tell() understands now; the other generation knobs arrive with storyteller.generation.
+KNOBS = {"num_beams": 50, "num_captions": 100}
+
+
+# ------------------------------------------------------------------------------------------------- story
+@dataclass(frozen=True)
+class Story:
+    """A story and what it came from. ``str(story)`` is the text.
+
+    ``text``: the passage (tokens separated by single spaces, as the decoder writes them). ``captions``: the
+    ``num_captions`` nearest captions as ``(caption, cosine score)``, nearest first. ``image``: the image path, or
+    a short description of the object given. ``settings``: the knobs used, the model folder and the device.
+    """
+
+    text: str
+    captions: list[tuple[str, float]]
+    image: str
+    settings: dict[str, Any]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"image", "captions": [{"caption", "score"}...], "text", "settings"}``."""
+        return {"image": self.image, "captions": [{"caption": c, "score": s} for c, s in self.captions],
+                "text": self.text, "settings": dict(self.settings)}
+
+
+def lyric_lines(text: str) -> list[str]:
+    """The original's lyric layout: one line per comma-separated piece, one leading space removed.
+
+    The original raised IndexError on an empty piece (a passage ending in ',' or holding ',,'); it is skipped.
+    """
+    return [piece[1:] if piece[0] == " " else piece for piece in text.split(",") if piece]
+
+
+# ------------------------------------------------------------------------------------------ input checks
+def check_count(value: Any, name: str) -> int:
+    """``value`` as an int >= 1, or :class:`InputError` naming ``name`` (bools, floats and strings refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InputError(f"{name} must be a whole number >= 1, got {value!r} ({type(value).__name__})")
+    if value < 1:
+        raise InputError(f"{name} must be at least 1, got {value}")
+    return int(value)
+
+
+def check_style(vec: Any, dim: int, name: str) -> np.ndarray:
+    """A style vector as a numpy array of ``dim`` finite values (its dtype kept), or :class:`InputError`.
+
+    (To be replaced by ``style.check_style``.)"""
+    if isinstance(vec, torch.Tensor):
+        vec = vec.detach().cpu().numpy()
+    arr = np.asarray(vec) if isinstance(vec, np.ndarray) or np.ndim(vec) else None
+    if arr is None or arr.dtype.kind not in "fiu":
+        raise InputError(f"{name} must be an array of {dim} numbers (a style vector), got {type(vec).__name__}")
+    if arr.size != dim:
+        raise InputError(f"{name} has shape {arr.shape}, expected ({dim},), the skip-thought vector size; make style "
+                         "vectors with the same skip-thoughts model (python -m storyteller make-style)")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{name} holds {int((~np.isfinite(arr)).sum())} NaN or infinite value(s)")
+    return arr
+
+
+def _describe(image: Any) -> str:
+    if isinstance(image, (str, os.PathLike)):
+        return os.fspath(image)
+    if isinstance(image, (np.ndarray, torch.Tensor)):
+        kind = "features" if image.ndim == 1 else "array"
+        return f"<{kind} {str(image.dtype).replace('torch.', '')} {tuple(image.shape)}>"
+    size = getattr(image, "size", None)
+    return f"<PIL image {image.mode} {size[0]}x{size[1]}>" if hasattr(image, "mode") and size else \
+        f"<{type(image).__name__}>"
+
+
+def _check_features(feats: Any, dim: int, label: str) -> np.ndarray:
+    """(dim,) image features as float32, refusing the wrong length, NaN/inf and all zeros (no cosine exists)."""
+    if isinstance(feats, torch.Tensor):
+        feats = feats.detach().cpu().numpy()
+    if feats.dtype.kind not in "fiu":
+        raise InputError(f"image features{label} must be numbers, got dtype {feats.dtype}")
+    feats = np.asarray(feats, dtype=np.float32).reshape(-1)
+    if feats.size != dim:
+        raise InputError(f"image features{label} have {feats.size} values, expected {dim} (the CNN output the "
+                         "VSE was trained on, its dim_image)")
+    bad = int((~np.isfinite(feats)).sum())
+    if bad:
+        raise InputError(f"image features{label} hold {bad} NaN or infinite value(s); no story can be told")
+    if not feats.any():
+        raise InputError(f"image features{label} are all zero: they have no direction, so no caption is nearer "
+                         "than another")
+    return feats
+
+
+def _knobs(generation: Any, knobs: Mapping[str, Any]) -> dict[str, int]:
+    """The knobs in force: defaults < ``generation`` (a mapping or a dataclass: its non-default fields) < knobs."""
+    given: dict[str, Any] = {}
+    if generation is not None:
+        if isinstance(generation, Mapping):
+            given.update(generation)
+        elif dataclasses.is_dataclass(generation) and not isinstance(generation, type):
+            for f in dataclasses.fields(generation):
+                value, default = getattr(generation, f.name), f.default
+                if f.name in KNOBS or default is dataclasses.MISSING or value != default:
+                    given[f.name] = value
+        else:
+            raise InputError(f"generation must be a GenerationConfig or a dict, got {type(generation).__name__}")
+    given.update(knobs)
+    unknown = sorted(set(given) - set(KNOBS))
+    if unknown:
+        raise InputError(f"generation knob(s) {', '.join(unknown)} not supported yet; supported: {', '.join(KNOBS)}")
+    return {name: check_count(given.get(name, default), name) for name, default in KNOBS.items()}
+
+
+def rank(vse: embedding.VSE, caption_vectors: torch.Tensor | np.ndarray, feats: np.ndarray,
+         k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the ``k`` captions nearest to checked (dim_image,) features, and all N cosine scores.
+
+    The original's arithmetic, in numpy on purpose: features / ||features|| (no epsilon), the VSE image
+    embedding, ``np.dot`` with the caption vectors and the reversed ``np.argsort`` decide near-ties exactly as
+    the original (a torch matmul may round differently and move a caption across the k-th place).
+    """
+    feats = feats / np.linalg.norm(feats)
+    emb = embedding.encode_images(vse, feats[None, :])
+    cvec = caption_vectors.numpy() if isinstance(caption_vectors, torch.Tensor) else caption_vectors
+    scores = np.dot(emb, cvec.T).flatten()
+    return np.argsort(scores)[::-1][:k], scores
+
+
+def _as_tensor(x: Any) -> torch.Tensor:
+    """A CPU tensor sharing memory with ``x`` where possible (a memory-mapped cache stays mapped)."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu()
+    arr = np.asarray(x)
+    with warnings.catch_warnings():  # read-only memory maps: never written through the tensor
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(arr)
+
+
+# ------------------------------------------------------------------------------------------- storyteller
+@dataclass(eq=False, repr=False)
+class Storyteller:
+    """Every part of neural-storyteller, loaded (the original ``load_all``'s ``z``, typed).
+
+    ``caption_vectors``: float32 (N, D) VSE embeddings of ``captions`` (unit rows, CPU tensor);
+    ``caption_style`` (c) and ``book_style`` (b): (dim,) tensors, dim = the skip-thought size; ``cnn`` may be None
+    (then :meth:`tell` takes image features as a 1-D array). Assigning ``book_style`` switches the genre.
+    """
+
+    skipthoughts: skipthoughts.SkipThoughts
+    decoder: decoding.Decoder
+    vse: embedding.VSE
+    cnn: Any
+    captions: list[str]
+    caption_vectors: torch.Tensor
+    caption_style: torch.Tensor
+    book_style: torch.Tensor
+    config: dict[str, Any] = field(default_factory=dict)
+    device: torch.device = torch.device("cpu")
+    styles: dict[str, str] = field(default_factory=dict)
+    model_dir: str | None = None
+    labels: InitVar[Mapping[str, str] | None] = None  # names of the fields in messages (e.g. "z['bpos']")
+
+    def __post_init__(self, labels: Mapping[str, str] | None) -> None:
+        self._labels = {**{k: k for k in ("captions", "caption_vectors", "caption_style", "book_style")},
+                        **(labels or {})}
+        # the array given stays reachable (a memory-mapped cache file for load_all's z['cvec']); same memory
+        self._cvec_array = self.caption_vectors if isinstance(self.caption_vectors, np.ndarray) else None
+        cvec, name = self.caption_vectors, self._labels["caption_vectors"]
+        if not isinstance(cvec, (np.ndarray, torch.Tensor)) or not (cvec.dtype == np.float32
+                                                                   or cvec.dtype == torch.float32):
+            raise InputError(f"{name} must be a float32 array of caption embeddings, got {type(cvec).__name__}")
+        if cvec.ndim != 2 or tuple(cvec.shape) != (len(self.captions), self.vse.options["dim"]):
+            raise InputError(f"{name} has shape {tuple(cvec.shape)}, expected ({len(self.captions)}, "
+                             f"{self.vse.options['dim']}): one VSE embedding per caption of "
+                             f"{self._labels['captions']}")
+        self.caption_vectors = _as_tensor(cvec)
+        self._styles()
+        self.caption_style, self.book_style = _as_tensor(self.caption_style), _as_tensor(self.book_style)
+        stv, dec, vse, net = self.skipthoughts, self.decoder, self.vse, self.cnn
+        if stv.dim != dec.options["dimctx"]:
+            raise ModelFileError(f"config keys 'skmodels' and 'decmodel' disagree: skip-thought vectors are "
+                                 f"{stv.dim}-d but the decoder expects dimctx={dec.options['dimctx']}.")
+        if net is not None and net.dim != vse.options["dim_image"]:
+            raise ModelFileError(f"config keys 'vgg'/'cnn' and 'vsemodel' disagree: the CNN gives {net.dim}-d "
+                                 f"features but the VSE expects dim_image={vse.options['dim_image']}.")
+
+    def __repr__(self) -> str:
+        return (f"Storyteller(model_dir={self.model_dir!r}, captions={len(self.captions)}, "
+                f"cnn={getattr(self.cnn, 'name', None)!r}, device={self.device})")
+
+    def _styles(self) -> tuple[np.ndarray, np.ndarray]:
+        dim = self.skipthoughts.dim
+        return (check_style(self.caption_style, dim, self._labels["caption_style"]),
+                check_style(self.book_style, dim, self._labels["book_style"]))
+
+    def use_style(self, book_style: str | os.PathLike | np.ndarray | torch.Tensor) -> None:
+        """Switch the book style: a style name of the config (``styles``), a ``.npy`` file or a (dim,) vector."""
+        if isinstance(book_style, (str, os.PathLike)):
+            path = self.styles.get(os.fspath(book_style), os.fspath(book_style))
+            if not Path(path).is_file():
+                known = f" (known styles: {', '.join(self.styles)})" if self.styles else ""
+                raise InputError(f"style '{os.fspath(book_style)}' is neither a file nor a style of this "
+                                 f"model{known}")
+            book_style = style.load_style(path, self.skipthoughts.dim, "posbias")
+        check_style(book_style, self.skipthoughts.dim, "book_style")
+        self.book_style = _as_tensor(book_style)
+
+    # ------------------------------------------------------------------------------------- the steps
+    def features(self, image: Any) -> np.ndarray:
+        """(dim_image,) float32 CNN features of ``image`` (a path, PIL image or uint8 array), or ``image`` itself
+        when it is a 1-D array/tensor of features; checked (length, finite, not all zero)."""
+        label = _describe(image)
+        dim = self.vse.options["dim_image"]
+        if isinstance(image, (np.ndarray, torch.Tensor)) and image.ndim == 1:
+            return _check_features(image, dim, "")
+        if not isinstance(image, (str, os.PathLike, np.ndarray)) and not hasattr(image, "getbands"):
+            raise InputError(f"image must be a path, a PIL image, a uint8 array or a 1-D array of CNN features, "
+                             f"got {type(image).__name__}")
+        if self.cnn is None:
+            raise InputError("no CNN is loaded (config key 'vgg' is empty); pass image features as a 1-D array, "
+                             "or set 'vgg' (or 'cnn') in config.yaml")
+        return _check_features(self.cnn(image), dim, f" of {label}")
+
+    def nearest(self, image: Any, num_captions: int = 100) -> list[tuple[str, float]]:
+        """The ``num_captions`` captions nearest to ``image`` as ``(caption, cosine)``, nearest first.
+
+        More than the pool holds means the whole pool (as the original's slicing), with a warning."""
+        k = check_count(num_captions, "num_captions")
+        if k > len(self.captions):
+            warnings.warn(f"num_captions={k} is more than the caption pool holds; using all {len(self.captions)}",
+                          UserWarning, stacklevel=2)
+        idx, scores = rank(self.vse, self.caption_vectors, self.features(image), k)
+        return [(self.captions[i], float(scores[i])) for i in idx]
+
+    def write(self, captions: Sequence[str], generation: Any = None, **knobs: Any) -> str:
+        """The passage for a list of captions: their mean skip-thought vector, shifted by ``- c + b``, decoded
+        by the original's beam search (``num_beams``, default 50)."""
+        num_beams = _knobs(generation, knobs)["num_beams"]
+        if isinstance(captions, str) or not all(isinstance(c, str) for c in captions):
+            raise InputError("captions must be a list of str")
+        if not captions:
+            raise InputError("no captions to write a story from")
+        blank = next((i for i, c in enumerate(captions) if not c.split()), None)
+        if blank is not None:
+            raise InputError(f"caption {blank} of {len(captions)} is blank ({captions[blank]!r}); a caption needs "
+                             "at least one word (remove blank lines from the caption pool)")
+        bneg, bpos = self._styles()
+        # Captions reached encode() as Python-2 byte strings: non-ASCII tokens were UNK (the original's quirk).
+        svecs = skipthoughts.encode(self.skipthoughts, list(captions), verbose=False, nonascii_unk=True)
+        shift = style.shift(svecs, bneg, bpos)
+        return decoding.run_sampler(self.decoder, shift, beam_width=num_beams)
+
+    def tell(self, image: Any, generation: Any = None, **knobs: Any) -> Story:
+        """Tell a story about ``image`` (a path, a PIL image, a uint8 array, or a 1-D array of CNN features).
+
+        Knobs: ``num_captions`` (the original's ``k``, default 100) and ``num_beams`` (its ``bw``, default 50),
+        as keywords or in ``generation``. Raises :class:`~storyteller.errors.InputError` for a bad knob or bad
+        features, :class:`~storyteller.errors.ImageError` for an unreadable image.
+        """
+        used = _knobs(generation, knobs)
+        near = self.nearest(image, used["num_captions"])
+        text = self.write([c for c, _ in near], num_beams=used["num_beams"])
+        settings = {**used, "num_captions": len(near), "model": self.model_dir, "device": str(self.device)}
+        return Story(text=text, captions=near, image=_describe(image), settings=settings)
+
+
+# -------------------------------------------------------------------------------------------------- load
+def load(config: str | os.PathLike | Mapping[str, Any] | Any = None, device: str | torch.device = "cpu", *,
+         progress: Callable[[str], None] | None = None) -> Storyteller:
+    """Load every part named in ``config`` (the original ``load_all``) into a :class:`Storyteller`.
+
+    ``config``: None for the default bundle, a folder holding ``config.yaml`` (or just the model files), a YAML
+    file, a dict with the original keys, or a :class:`storyteller.config.Config`. ``device``: 'cpu', 'cuda', 'cuda:N' or 'auto'. ``progress``: called with the original's
+    progress messages (``load_all`` prints them). The caption embeddings are cached (see
+    :mod:`storyteller.captions`). Raises :class:`~storyteller.errors.ConfigError` naming a missing key,
+    :class:`~storyteller.errors.ModelFileError` for a bad file, :class:`~storyteller.errors.InputError` for a
+    bad device.
+    """
+    dev = resolve_device(device, option="device")
+    cfg = load_config(config, require=STORY_KEYS)  # ConfigError naming every missing key, file or wrong value
+    say = progress or (lambda message: None)
+    say(cfg["decmodel"])
+    say("Loading skip-thoughts...")
+    stv = skipthoughts.load_model(cfg["skmodels"], cfg["sktables"], dev)
+    say("Loading decoder...")
+    dec = decoding.load_model(cfg["decmodel"], cfg["dictionary"], dev)
+    say("Loading image-sentence embedding...")
+    vse = embedding.load_model(cfg["vsemodel"], dev)
+    say("Loading and initializing ConvNet...")
+    net = None
+    if cfg["vgg"] or cfg["cnn"] != "vgg19":
+        from . import vision
+
+        net = vision.build_cnn(cfg["cnn"], cfg["vgg"] or None, dev)
+    say("Loading captions...")
+    caps, sig = pool.load_pool(cfg["captions"])
+    say("Embedding captions...")
+    cvec = pool.caption_vectors(vse, caps, cfg, progress is not None, captions_file=(cfg["captions"], sig))
+    say("Loading biases...")
+    bneg = style.load_style(cfg["negbias"], stv.dim, "negbias")
+    bpos = style.load_style(cfg["posbias"], stv.dim, "posbias")
+    model_dir = None  # a dict or a config.Config names no folder
+    if config is None:
+        model_dir = str(DEFAULT_BUNDLE)
+    elif isinstance(config, (str, os.PathLike)):
+        model_dir = os.path.abspath(config if Path(config).is_dir() else Path(config).parent)
+    return Storyteller(stv, dec, vse, net, caps, cvec, bneg, bpos, config=cfg, device=dev,
+                       styles=dict(cfg.get("styles") or {}), model_dir=model_dir)
