@@ -1,17 +1,23 @@
 """Command line: ``python -m storyteller IMAGE... [options]`` tells stories; subcommands do the rest.
 
     python -m storyteller images/cat.jpg                    # default bundle, nearest captions + a story
+    python -m storyteller images/                           # every image of a folder (other files are skipped)
     python -m storyteller IMG --config config.yaml --k 100 --bw 50 --lyric --device cuda
     python -m storyteller download|convert|make-style|train-skipthoughts|train-decoder|train-vse ...
 
-Errors print as one line on stderr and exit non-zero; ``--debug`` shows the traceback.
+Errors print as one line on stderr and exit non-zero; ``--debug`` shows the traceback. An image that fails is
+reported (one line) and the others go on; the exit status is 1 when any failed. When the reader of a pipe goes
+away (``... | head -3``) the command stops quietly with status 141 (128 + SIGPIPE), as Unix tools do.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 # subcommand -> (module, help). Each module defines ``register(parser, command)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -37,42 +43,119 @@ def story_parser() -> argparse.ArgumentParser:
         description="Turn images into little stories (neural-storyteller, Kiros 2015). "
                     f"Subcommands: {', '.join(SUBCOMMANDS)} (use SUBCOMMAND --help).",
     )
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="image file(s) (JPEG, PNG, ...)")
+    p.add_argument("images", nargs="+", metavar="IMAGE",
+                   help="image file(s) (JPEG, PNG, ...) or folder(s) of images; other files are skipped with a note")
     p.add_argument("--config", default=None,
                    help="config.yaml or model folder (default: the bundled model); see config.yaml for the original files")
-    p.add_argument("--k", type=int, default=100, help="number of nearest captions to condition on (default 100)")
-    p.add_argument("--bw", type=int, default=50, help="beam width (default 50)")
+    p.add_argument("--k", "--num-captions", dest="k", type=int, default=100,
+                   help="number of nearest captions to condition on (default 100)")
+    p.add_argument("--bw", "--num-beams", dest="bw", type=int, default=50, help="beam width (default 50)")
     p.add_argument("--lyric", action="store_true", help="print the passage one comma-separated piece per line")
     p.add_argument("--style", default=None,
                    help="book style: a .npy file or a style name from the config's 'styles' (e.g. 'swift')")
-    p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
     p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     return p
 
 
+# Pillow reads these; a file with another suffix is an image when Pillow recognises its content.
+IMAGE_SUFFIXES = frozenset(".jpg .jpeg .jpe .jfif .png .gif .bmp .dib .tif .tiff .webp .ppm .pgm .pbm .pnm .ico "
+                           ".tga .jp2 .j2k .heic .avif".split())
+
+
+def _is_image(path: Path) -> bool:
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return True
+    from PIL import Image
+
+    try:
+        with Image.open(path):  # reads the header only
+            return True
+    except Exception:
+        return False
+
+
+def expand_images(paths: Sequence[str | os.PathLike]) -> tuple[list[str], list[str]]:
+    """``(images, skipped)``: a folder stands for its image files (sorted by name, not recursive, hidden files
+    ignored); a file that is not an image (by suffix, else by content) is skipped. Missing paths are kept as
+    images, so that telling them fails and is reported. (Stand-in for ``vision.expand_images``.)"""
+    images: list[str] = []
+    skipped: list[str] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.iterdir()):
+                if f.name.startswith(".") or f.is_dir():
+                    continue
+                (images if _is_image(f) else skipped).append(str(f))
+        elif p.is_file() and not _is_image(p):
+            skipped.append(str(p))
+        else:
+            images.append(str(p))
+    return images, skipped
+
+
+def _count_option(value: int, names: str) -> None:
+    if value < 1:
+        raise ValueError(f"{names} must be at least 1, got {value}")
+
+
+def _note(message: Warning | str, *args: object, **kwargs: object) -> None:
+    print(f"storyteller: note: {message}", file=sys.stderr)
+
+
+def _one_line(e: BaseException) -> str:
+    msg = str(e) or type(e).__name__
+    return msg.splitlines()[0]
+
+
 def run_story(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from .errors import InputError
 
-    if args.k < 1 or args.bw < 1:
-        raise ValueError(f"--k and --bw must be at least 1 (got --k {args.k}, --bw {args.bw})")
-    for img in args.images:  # fail before the (slow) load when a file is plainly missing
-        if not Path(img).is_file():
-            raise FileNotFoundError(f"image '{img}' not found")
-    from . import generate, style
+    _count_option(args.k, "--k/--num-captions")
+    _count_option(args.bw, "--bw/--num-beams")
+    from .runtime import resolve_device
 
-    z = generate.load_all(args.config, device=args.device, verbose=False)
-    if args.style:
-        styles = z.get("styles") or {}
-        path = styles.get(args.style, args.style)
-        if not Path(path).is_file():
-            known = f" (known styles: {', '.join(styles)})" if styles else ""
-            raise FileNotFoundError(f"style '{args.style}' is neither a file nor a style of this model{known}")
-        z["bpos"] = style.load_style(path, z["stv"].dim, "posbias")
-    for i, img in enumerate(args.images):
-        if len(args.images) > 1:
-            print(("" if i == 0 else "\n") + f"=== {img}")
-        generate.story(z, img, k=args.k, bw=args.bw, lyric=args.lyric)
-    return 0
+    device = resolve_device(args.device, option="--device")
+    images, skipped = expand_images(args.images)
+    failed = 0
+    for path in skipped:
+        _note(f"skipping {path} (not an image)")
+    todo = []
+    for img in images:  # fail before the (slow) load when a file is plainly missing
+        if Path(img).is_file():
+            todo.append(img)
+        else:
+            print(f"storyteller: error: image '{img}' not found", file=sys.stderr)
+            failed += 1
+    if not todo:
+        if failed:
+            return 1
+        raise InputError(f"no images found in {', '.join(map(str, args.images))}")
+    from . import generate, pipeline
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _note  # one line on stderr, restored on exit
+        st = pipeline.load(args.config, device=device)
+        if args.style:
+            st.use_style(args.style)
+        told = 0
+        for img in todo:
+            try:
+                story = st.tell(img, num_captions=args.k, num_beams=args.bw)
+            except (BrokenPipeError, KeyboardInterrupt):
+                raise
+            except Exception as e:
+                if args.debug:
+                    raise
+                msg = _one_line(e)
+                print(f"storyteller: error: {msg if img in msg else f'{img}: {msg}'}", file=sys.stderr)
+                failed += 1
+                continue
+            if len(args.images) > 1 or len(todo) > 1:
+                print(("" if told == 0 else "\n") + f"=== {img}")
+            sys.stdout.write(generate.format_story(story, lyric=args.lyric))
+            told += 1
+    return 1 if failed else 0
 
 
 def _guard(fn: Callable[[], int], debug: bool) -> int:
@@ -81,15 +164,16 @@ def _guard(fn: Callable[[], int], debug: bool) -> int:
     except KeyboardInterrupt:
         print("storyteller: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise
     except Exception as e:  # one clear line, no traceback, unless --debug
         if debug:
             raise
-        msg = str(e) or type(e).__name__
-        print(f"storyteller: error: {msg.splitlines()[0] if msg else type(e).__name__}", file=sys.stderr)
+        print(f"storyteller: error: {_one_line(e)}", file=sys.stderr)
         return 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     if argv and argv[0] in SUBCOMMANDS:
@@ -103,6 +187,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _guard(lambda: module.run(args) or 0, debug)
     args = story_parser().parse_args(argv)
     return _guard(lambda: run_story(args), debug)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (141 when stdout's reader went away)."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # output to a pipe is buffered: a reader that went away shows up here
+    except BrokenPipeError:
+        try:  # Python flushes stdout again at exit: point it at /dev/null so that says nothing
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141
 
 
 if __name__ == "__main__":

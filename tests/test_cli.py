@@ -1,9 +1,12 @@
 """Command line: ``python -m storyteller``. Errors are one line on stderr and a non-zero exit; --debug re-raises."""
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -53,7 +56,8 @@ def yaml_config(golden, tmp_path) -> Path:
 def test_help():
     r = run_cli("--help")
     assert r.returncode == 0, r.stderr
-    for opt in ("IMAGE", "--config", "--k", "--bw", "--lyric", "--style", "--device", "--debug"):
+    for opt in ("IMAGE", "--config", "--k", "--bw", "--num-captions", "--num-beams", "--lyric", "--style", "--device",
+                "--debug"):
         assert opt in r.stdout
     assert r.stderr == ""
 
@@ -92,9 +96,60 @@ def test_missing_image(capsys, tmp_path):
     assert "no_such_image.jpg" in line
 
 
-def test_missing_second_image(capsys, image, tmp_path):
-    assert main([str(image), str(tmp_path / "other.jpg")]) != 0
-    assert "other.jpg" in one_error_line(capsys.readouterr().err)
+def test_missing_images_fail_before_loading(capsys, tmp_path, monkeypatch):
+    from storyteller import pipeline
+
+    monkeypatch.setattr(pipeline, "load", lambda *a, **k: pytest.fail("nothing to tell: no model is loaded"))
+    assert main([str(tmp_path / "one.jpg"), str(tmp_path / "other.jpg")]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and "one.jpg" in lines[0] and "other.jpg" in lines[1]
+
+
+@pytest.mark.parametrize("args,needle", [(["--num-captions", "0"], "--num-captions"),
+                                         (["--num-beams", "-1"], "--num-beams")])
+def test_hugging_face_aliases(capsys, image, args, needle):
+    assert main([str(image), *args]) != 0
+    assert needle in one_error_line(capsys.readouterr().err)
+
+
+def test_usage_error_is_one_line(capsys, image):
+    with pytest.raises(SystemExit) as e:
+        main([str(image), "--num-captions", "x"])
+    assert e.value.code == 2 and "--num-captions" in one_error_line(capsys.readouterr().err)
+
+
+def test_device_gpu_is_one_clear_line(capsys, image):
+    assert main([str(image), "--device", "gpu"]) != 0
+    line = one_error_line(capsys.readouterr().err)
+    assert "--device 'gpu'" in line and "'cuda'" in line and "xpu" not in line  # not torch's ~20 device types
+
+
+def test_expand_images(tmp_path):
+    from PIL import Image
+
+    from storyteller.__main__ import expand_images
+
+    folder = tmp_path / "images"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("b.jpg", "a.PNG", "sub/c.jpg"):
+        (folder / name).write_bytes(b"not decoded here")
+    Image.new("RGB", (4, 4)).save(folder / "photo_without_suffix", format="PNG")
+    (folder / "CREDITS.md").write_text("photos by ...")
+    (folder / ".DS_Store").write_bytes(b"\0\0")
+    images, skipped = expand_images([folder, folder / "CREDITS.md", tmp_path / "missing.jpg"])
+    assert images == [str(folder / "a.PNG"), str(folder / "b.jpg"), str(folder / "photo_without_suffix"),
+                      str(tmp_path / "missing.jpg")]
+    assert skipped == [str(folder / "CREDITS.md")] * 2
+
+
+def test_failing_images_are_reported_and_the_rest_go_on(capsys, golden, yaml_config, image, tmp_path):
+    # no CNN in the golden config: every image fails, each on one line, and the exit status says so
+    assert main([str(image), str(tmp_path / "other.jpg"), str(golden.dir / "story_image.png"),
+                 "--config", str(yaml_config)]) == 1
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert out == "" and len(lines) == 3 and all(line.startswith("storyteller: error: ") for line in lines)
+    assert "other.jpg" in lines[0] and "cat.png" in lines[1] and "story_image.png" in lines[2]
 
 
 def test_missing_config(capsys, image, tmp_path):
@@ -129,9 +184,11 @@ def test_debug_reraises(image):
         main([str(image), "--k", "0", "--debug"])
 
 
-def test_debug_reraises_missing_image(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        main([str(tmp_path / "x.jpg"), "--debug"])
+def test_debug_reraises_bad_device(image):
+    from storyteller.errors import InputError
+
+    with pytest.raises(InputError, match="--device"):
+        main([str(image), "--device", "gpu", "--debug"])
 
 
 # ------------------------------------------------------------------------------ with the golden models
@@ -156,3 +213,42 @@ def test_no_cnn_is_one_line_error(capsys, golden, yaml_config):
     assert main([str(golden.dir / "story_image.png"), "--config", str(yaml_config)]) != 0
     out, err = capsys.readouterr()
     assert "CNN" in one_error_line(err)
+
+
+# ----------------------------------------------------------------------------- with the default bundle
+SAMPLES = json.loads((REPO / "tests" / "data" / "sample_outputs.json").read_text(encoding="utf-8"))
+
+
+def test_folder_of_images_skips_non_images_and_goes_on(capsys, tmp_path):
+    """`storyteller images/*` and `storyteller images/`: CREDITS.md is skipped, a broken image is reported, the
+    other images get their stories (byte for byte the sample outputs), and the exit status is 1."""
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for name in ("cat.jpg", "pizza.jpg", "CREDITS.md"):
+        shutil.copy(REPO / "images" / name, folder / name)
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8 not really a JPEG")
+    assert main([str(folder)]) == 1
+    out, err = capsys.readouterr()
+    want = "\n".join(f"=== {folder / name}\n" + SAMPLES["images"][name]["stdout"] for name in ("cat.jpg", "pizza.jpg"))
+    assert out == want
+    lines = err.splitlines()
+    assert len(lines) == 2, err
+    assert lines[0] == f"storyteller: note: skipping {folder / 'CREDITS.md'} (not an image)"
+    assert lines[1].startswith("storyteller: error: ") and "broken.jpg" in lines[1]
+
+
+def _closed_pipe(*args: str) -> tuple[int, str]:
+    """Run the CLI with stdout into a pipe whose reader has gone away (as `| head` does after its lines)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "storyteller", *args], stdout=subprocess.PIPE, stderr=err,
+                                cwd=REPO, env=env)
+        proc.stdout.close()
+        rc = proc.wait(timeout=300)
+        err.seek(0)
+        return rc, err.read().decode()
+
+
+def test_closed_pipe_is_quiet():
+    # exit status 141 (128 + SIGPIPE, what a shell shows for `yes | head -1`), nothing on stderr
+    assert _closed_pipe("images/cat.jpg", "--k", "5", "--bw", "2") == (141, "")
