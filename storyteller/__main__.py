@@ -95,8 +95,10 @@ def expand_images(paths: Sequence[str | os.PathLike]) -> tuple[list[str], list[s
 
 
 def _count_option(value: int, names: str) -> None:
+    from .errors import InputError
+
     if value < 1:
-        raise ValueError(f"{names} must be at least 1, got {value}")
+        raise InputError(f"{names} must be at least 1, got {value}")
 
 
 def _note(message: Warning | str, *args: object, **kwargs: object) -> None:

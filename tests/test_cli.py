@@ -73,7 +73,7 @@ def test_error_subprocess(image):
 def test_debug_subprocess_shows_traceback(image):
     r = run_cli(str(image), "--k", "0", "--debug")
     assert r.returncode != 0
-    assert "Traceback" in r.stderr and "ValueError" in r.stderr
+    assert "Traceback" in r.stderr and "InputError" in r.stderr
 
 
 # ------------------------------------------------------------------------------------------- in-process
