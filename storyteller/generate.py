@@ -6,7 +6,6 @@ returns the story text. New code can use :func:`storyteller.load` and ``Storytel
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,11 @@ import torch
 
 from . import captions as _captions
 from . import decoder, embedding, pipeline, skipthoughts
-from .captions import _DigestCache, _read_captions_signed, read_captions  # noqa: F401  (old names)
-from .config import DEFAULT_BUNDLE, PATH_KEYS, load_config  # noqa: F401  (old names)
+from .captions import _DigestCache, _read_captions_signed, read_captions  # (old names, still importable)
+from .config import DEFAULT_BUNDLE, PATH_KEYS, load_config  # (old names, still importable)
 from .errors import InputError
 from .pipeline import Storyteller, check_count, lyric_lines
-from .store import sha256_file  # noqa: F401  (looked up here by caption_vectors, so tests can count calls)
+from .store import sha256_file  # looked up here by caption_vectors, so tests can count the calls
 
 __all__ = ["load_all", "story", "load_config", "read_captions", "retrieve", "DEFAULT_BUNDLE", "PATH_KEYS",
            "StoryText", "format_story"]

@@ -25,7 +25,7 @@ from .config import DEFAULT_BUNDLE, STORY_KEYS, load_config
 from .errors import InputError, ModelFileError
 from .runtime import resolve_device
 
-__all__ = ["load", "Storyteller", "Story", "lyric_lines", "rank", "check_count", "check_style"]
+__all__ = ["load", "Storyteller", "Story", "lyric_lines", "rank", "check_count"]
 
 # Knobs tell() understands now; the other generation knobs arrive with storyteller.generation.
 KNOBS = {"num_beams": 50, "num_captions": 100}
@@ -71,23 +71,6 @@ def check_count(value: Any, name: str) -> int:
     if value < 1:
         raise InputError(f"{name} must be at least 1, got {value}")
     return int(value)
-
-
-def check_style(vec: Any, dim: int, name: str) -> np.ndarray:
-    """A style vector as a numpy array of ``dim`` finite values (its dtype kept), or :class:`InputError`.
-
-    (To be replaced by ``style.check_style``.)"""
-    if isinstance(vec, torch.Tensor):
-        vec = vec.detach().cpu().numpy()
-    arr = np.asarray(vec) if isinstance(vec, np.ndarray) or np.ndim(vec) else None
-    if arr is None or arr.dtype.kind not in "fiu":
-        raise InputError(f"{name} must be an array of {dim} numbers (a style vector), got {type(vec).__name__}")
-    if arr.size != dim:
-        raise InputError(f"{name} has shape {arr.shape}, expected ({dim},), the skip-thought vector size; make style "
-                         "vectors with the same skip-thoughts model (python -m storyteller make-style)")
-    if not np.isfinite(arr).all():
-        raise InputError(f"{name} holds {int((~np.isfinite(arr)).sum())} NaN or infinite value(s)")
-    return arr
 
 
 def _describe(image: Any) -> str:
@@ -171,7 +154,7 @@ class Storyteller:
     """Every part of neural-storyteller, loaded (the original ``load_all``'s ``z``, typed).
 
     ``caption_vectors``: float32 (N, D) VSE embeddings of ``captions`` (unit rows, CPU tensor);
-    ``caption_style`` (c) and ``book_style`` (b): (dim,) tensors, dim = the skip-thought size; ``cnn`` may be None
+    ``caption_style`` (c) and ``book_style`` (b): float32 (dim,) tensors, dim = the skip-thought size; ``cnn`` may be None
     (then :meth:`tell` takes image features as a 1-D array). Assigning ``book_style`` switches the genre.
     """
 
@@ -203,8 +186,7 @@ class Storyteller:
                              f"{self.vse.options['dim']}): one VSE embedding per caption of "
                              f"{self._labels['captions']}")
         self.caption_vectors = _as_tensor(cvec)
-        self._styles()
-        self.caption_style, self.book_style = _as_tensor(self.caption_style), _as_tensor(self.book_style)
+        self.caption_style, self.book_style = map(torch.from_numpy, self._styles())
         stv, dec, vse, net = self.skipthoughts, self.decoder, self.vse, self.cnn
         if stv.dim != dec.options["dimctx"]:
             raise ModelFileError(f"config keys 'skmodels' and 'decmodel' disagree: skip-thought vectors are "
@@ -218,9 +200,10 @@ class Storyteller:
                 f"cnn={getattr(self.cnn, 'name', None)!r}, device={self.device})")
 
     def _styles(self) -> tuple[np.ndarray, np.ndarray]:
+        """c and b as checked float32 (dim,) arrays (``book_style`` may have been assigned since)."""
         dim = self.skipthoughts.dim
-        return (check_style(self.caption_style, dim, self._labels["caption_style"]),
-                check_style(self.book_style, dim, self._labels["book_style"]))
+        return (style.check_style(self.caption_style, dim, self._labels["caption_style"]),
+                style.check_style(self.book_style, dim, self._labels["book_style"]))
 
     def use_style(self, book_style: str | os.PathLike | np.ndarray | torch.Tensor) -> None:
         """Switch the book style: a style name of the config (``styles``), a ``.npy`` file or a (dim,) vector."""
@@ -230,9 +213,8 @@ class Storyteller:
                 known = f" (known styles: {', '.join(self.styles)})" if self.styles else ""
                 raise InputError(f"style '{os.fspath(book_style)}' is neither a file nor a style of this "
                                  f"model{known}")
-            book_style = style.load_style(path, self.skipthoughts.dim, "posbias")
-        check_style(book_style, self.skipthoughts.dim, "book_style")
-        self.book_style = _as_tensor(book_style)
+            book_style = style.load_style(path, self.skipthoughts.dim, None)
+        self.book_style = torch.from_numpy(style.check_style(book_style, self.skipthoughts.dim, "book_style"))
 
     # ------------------------------------------------------------------------------------- the steps
     def features(self, image: Any) -> np.ndarray:
@@ -294,7 +276,7 @@ class Storyteller:
 
 
 # -------------------------------------------------------------------------------------------------- load
-def load(config: str | os.PathLike | Mapping[str, Any] | Any = None, device: str | torch.device = "cpu", *,
+def load(config: Any = None, device: str | torch.device = "cpu", *,
          progress: Callable[[str], None] | None = None) -> Storyteller:
     """Load every part named in ``config`` (the original ``load_all``) into a :class:`Storyteller`.
 

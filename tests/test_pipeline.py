@@ -174,7 +174,7 @@ def test_z_missing_a_part_names_the_key(golden, z, key, capsys):
 
 
 @pytest.mark.parametrize("key", ["bpos", "bneg"])
-@pytest.mark.parametrize("case,needle", [("short", "expected"), ("nan", "NaN"), ("text", "numbers")])
+@pytest.mark.parametrize("case,needle", [("short", "expected"), ("nan", "non-finite"), ("text", "numbers")])
 def test_replaced_style_vector_is_checked(golden, z, key, case, needle, capsys):
     dim = z["stv"].dim
     vec = {"short": np.zeros(dim - 1, np.float32), "nan": np.full(dim, np.nan, np.float32), "text": "swift"}[case]
@@ -273,7 +273,7 @@ def test_embed_caption_pool(golden, z, tmp_path, monkeypatch):
                                         cache=tmp_path)[1]
     assert torch.equal(again, vecs)
     monkeypatch.undo()
-    few, v = captions.embed_caption_pool(z["vse"], z["cap"][:3])
+    _, v = captions.embed_caption_pool(z["vse"], z["cap"][:3])
     np.testing.assert_allclose(v.numpy(), z["cvec"][:3], rtol=0, atol=1e-6)
     with pytest.raises(InputError, match="caption 1 of the list is blank"):
         captions.embed_caption_pool(z["vse"], ["a dog", ""])
@@ -284,7 +284,7 @@ def test_story_return_value_does_not_echo_in_a_notebook(golden, z):
     ret, out = quiet_story(z, feats(golden, 0), k=10, bw=5)
     text = golden.images()[0]["story_k10_bw5"]["stdout"].split("OUTPUT: \n")[1][:-1]
     assert isinstance(ret, str) and ret == text and ret + "!" == text + "!" and hash(ret) == hash(text)
-    assert type(ret + "") is str and ret.split() == text.split()
+    assert type(ret + "") is str and ret.split() == text.split() and out.endswith("OUTPUT: \n" + text + "\n")
     try:
         from IPython.core.formatters import DisplayFormatter
     except ImportError:
@@ -320,7 +320,7 @@ def test_no_ipywidgets_warning_in_a_notebook():
         "        importlib.import_module('storyteller.' + m)",
         "print(len(w), [str(x.message)[:80] for x in w])",
     ])
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False,
                        env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("0 "), r.stdout
@@ -330,7 +330,7 @@ def test_import_stays_light_and_exports_the_api():
     code = ("import sys, storyteller; assert 'torch' not in sys.modules; "
             "print(storyteller.load.__module__, storyteller.Storyteller.__name__, storyteller.Story.__name__, "
             "storyteller.InputError.__name__, storyteller.__version__)")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False,
                        env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[:4] == ["storyteller.pipeline", "Storyteller", "Story", "InputError"]
