@@ -190,7 +190,7 @@ def test_check_style(golden):
 
 def test_story_with_a_wrong_size_style_vector_says_so(z, golden, capsys):
     feats = np.load(golden.dir / "image_features.npy")[0]
-    with pytest.raises(InputError, match=r"bpos \(book style\) has shape \(47,\)"):
+    with pytest.raises(InputError, match=r"z\['bpos'\] has shape \(47,\)"):  # named as the user wrote it
         generate.story(dict(z, bpos=np.zeros(47, np.float32)), feats, k=5, bw=2)
     with pytest.raises(InputError, match="non-finite"):
         style.shift(np.zeros((3, 48), np.float32), np.zeros(48), np.full(48, np.nan))
