@@ -58,42 +58,6 @@ def story_parser() -> argparse.ArgumentParser:
     return p
 
 
-# Pillow reads these; a file with another suffix is an image when Pillow recognises its content.
-IMAGE_SUFFIXES = frozenset(".jpg .jpeg .jpe .jfif .png .gif .bmp .dib .tif .tiff .webp .ppm .pgm .pbm .pnm .ico "
-                           ".tga .jp2 .j2k .heic .avif".split())
-
-
-def _is_image(path: Path) -> bool:
-    if path.suffix.lower() in IMAGE_SUFFIXES:
-        return True
-    from PIL import Image
-
-    try:
-        with Image.open(path):  # reads the header only
-            return True
-    except Exception:
-        return False
-
-
-def expand_images(paths: Sequence[str | os.PathLike]) -> tuple[list[str], list[str]]:
-    """``(images, skipped)``: a folder stands for its image files (sorted by name, not recursive, hidden files
-    ignored); a file that is not an image (by suffix, else by content) is skipped. Missing paths are kept as
-    images, so that telling them fails and is reported. (Stand-in for ``vision.expand_images``.)"""
-    images: list[str] = []
-    skipped: list[str] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            for f in sorted(p.iterdir()):
-                if f.name.startswith(".") or f.is_dir():
-                    continue
-                (images if _is_image(f) else skipped).append(str(f))
-        elif p.is_file() and not _is_image(p):
-            skipped.append(str(p))
-        else:
-            images.append(str(p))
-    return images, skipped
-
-
 def _count_option(value: int, names: str) -> None:
     from .errors import InputError
 
@@ -118,12 +82,14 @@ def run_story(args: argparse.Namespace) -> int:
     from .runtime import resolve_device
 
     device = resolve_device(args.device, option="--device")
+    from .vision import expand_images
+
     images, skipped = expand_images(args.images)
     failed = 0
-    for path in skipped:
-        _note(f"skipping {path} (not an image)")
+    for path, reason in skipped:
+        _note(f"skipping {path} ({reason})")
     todo = []
-    for img in images:  # fail before the (slow) load when a file is plainly missing
+    for img in map(str, images):  # fail before the (slow) load when a file is plainly missing
         if Path(img).is_file():
             todo.append(img)
         else:

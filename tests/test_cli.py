@@ -124,24 +124,6 @@ def test_device_gpu_is_one_clear_line(capsys, image):
     assert "--device 'gpu'" in line and "'cuda'" in line and "xpu" not in line  # not torch's ~20 device types
 
 
-def test_expand_images(tmp_path):
-    from PIL import Image
-
-    from storyteller.__main__ import expand_images
-
-    folder = tmp_path / "images"
-    (folder / "sub").mkdir(parents=True)
-    for name in ("b.jpg", "a.PNG", "sub/c.jpg"):
-        (folder / name).write_bytes(b"not decoded here")
-    Image.new("RGB", (4, 4)).save(folder / "photo_without_suffix", format="PNG")
-    (folder / "CREDITS.md").write_text("photos by ...")
-    (folder / ".DS_Store").write_bytes(b"\0\0")
-    images, skipped = expand_images([folder, folder / "CREDITS.md", tmp_path / "missing.jpg"])
-    assert images == [str(folder / "a.PNG"), str(folder / "b.jpg"), str(folder / "photo_without_suffix"),
-                      str(tmp_path / "missing.jpg")]
-    assert skipped == [str(folder / "CREDITS.md")] * 2
-
-
 def test_failing_images_are_reported_and_the_rest_go_on(capsys, golden, yaml_config, image, tmp_path):
     # no CNN in the golden config: every image fails, each on one line, and the exit status says so
     assert main([str(image), str(tmp_path / "other.jpg"), str(golden.dir / "story_image.png"),
@@ -233,7 +215,7 @@ def test_folder_of_images_skips_non_images_and_goes_on(capsys, tmp_path):
     assert out == want
     lines = err.splitlines()
     assert len(lines) == 2, err
-    assert lines[0] == f"storyteller: note: skipping {folder / 'CREDITS.md'} (not an image)"
+    assert lines[0].startswith(f"storyteller: note: skipping {folder / 'CREDITS.md'} (not an image")
     assert lines[1].startswith("storyteller: error: ") and "broken.jpg" in lines[1]
 
 
