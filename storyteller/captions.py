@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import embedding
+from . import embedding, formats
 from .errors import InputError, ModelFileError
 from .store import atomic_write, sha256_bytes, sha256_file
 
@@ -166,9 +166,8 @@ def _read_captions_signed(path: str | Path) -> tuple[list[str], list[int] | None
 
 
 def _vse_files(vse_path: Path) -> list[Path]:
-    """The files a VSE is read from, in either format (all that exist go into the cache key)."""
-    return [vse_path] + [Path(str(vse_path) + s) for s in (".pkl", ".dictionary.pkl")] + \
-        [vse_path.with_suffix(s) for s in (".json", ".dictionary.json")]
+    """The files a VSE is read from, as its format names them (those that exist go into the cache key)."""
+    return formats.companions("vse", vse_path, key="vsemodel")
 
 
 def caption_vectors(vse: embedding.VSE, captions: Sequence[str], cfg: Mapping[str, Any], verbose: bool = True, *,
