@@ -150,7 +150,7 @@ def test_every_loader_accepts_its_own_parts(files, slot, tmp_path, golden):
             _load(slot, path, tmp_path / kind, golden.dir)
 
 
-def test_the_issue_example(golden):
+def test_the_issue_example(golden, config_factory):
     """An encoder given as the decoder printed "storyteller: error: 'dimctx'" (a KeyError from the options)."""
     path = golden.dir / "uni_skip.npz"
     want = (f"config key 'decmodel': {path} looks like a skip-thoughts encoder (uni-skip), expected the decoder "
@@ -158,8 +158,7 @@ def test_the_issue_example(golden):
     with pytest.raises(ModelFileError) as e:
         decoder.load_model(path, golden.dir / "romance_dictionary.pkl")
     assert str(e.value) == want
-    cfg = {k: str(golden.dir / n) for k, n in (("decmodel", "uni_skip.npz"),
-                                               ("dictionary", "romance_dictionary.pkl"))}
+    cfg = config_factory(golden.dir, decmodel=path)  # complete: a partial config is refused before loading
     with pytest.raises(ModelFileError, match="looks like a skip-thoughts encoder"):
         generate.load_all(cfg, verbose=False)
 
