@@ -9,7 +9,7 @@ skip-thought vectors -> style shift -> GRU decoder with beam search::
     print(story)
 
 The original's API keeps its names: ``from storyteller import generate; z = generate.load_all();
-generate.story(z, 'images/cat.jpg')``. ``load``, ``Storyteller`` and ``Story`` are imported on first use, so
+generate.story(z, 'images/cat.jpg')``. ``load``, ``Storyteller``, ``Story`` and ``GenerationConfig`` are imported on first use, so
 ``import storyteller`` stays light (no torch).
 """
 from __future__ import annotations
@@ -19,13 +19,14 @@ from .errors import (ConfigError, DownloadError, ImageError, InputError, ModelFi
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing)
 if TYPE_CHECKING:
+    from .generation import GenerationConfig
     from .pipeline import Story, Storyteller, load
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "load", "Storyteller", "Story", "StorytellerError", "ModelFileError", "ConfigError",
+__all__ = ["__version__", "load", "Storyteller", "Story", "GenerationConfig", "StorytellerError", "ModelFileError", "ConfigError",
            "ImageError", "InputError", "DownloadError", "PunktDataError"]
 
-_LAZY = {"load": "pipeline", "Storyteller": "pipeline", "Story": "pipeline"}
+_LAZY = {"load": "pipeline", "Storyteller": "pipeline", "Story": "pipeline", "GenerationConfig": "generation"}
 
 
 def __getattr__(name: str) -> object:
