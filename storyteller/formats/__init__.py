@@ -7,8 +7,8 @@
   word tables ``utable.npy``/``btable.npy`` (``word-table``);
 * :mod:`.native` - the converted format: ``.safetensors`` + ``.json`` for every part, float32 tables, JSON
   dictionaries (``native-*``);
-* ``.lasagne`` - ``vgg19.pkl`` of the Lasagne model zoo and torchvision state dicts (``vgg19-lasagne``,
-  ``torchvision-state-dict``), imported on first use;
+* :mod:`.lasagne` - ``vgg19.pkl`` of the Lasagne model zoo and torchvision state dicts (``vgg19-lasagne``,
+  ``torchvision-state-dict``);
 * :mod:`.sniff` - what a file is, from its content.
 
 ``identify(path)`` names the kind of a file; ``expect(path, part, key=...)`` checks that a file holds the part a
@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelFileError
-from . import kiros, native, pickles
+from . import kiros, lasagne, native, pickles
 from .common import Weights, assign, json_safe, where
 from .sniff import identify as _identify
 
 __all__ = ["Weights", "Format", "FORMATS", "PARTS", "CONFIG_PARTS", "identify", "describe", "expect", "load_part",
            "companions", "encoder_file", "table_file", "check_config", "register", "assign", "json_safe",
-           "kiros", "native", "pickles"]
+           "kiros", "lasagne", "native", "pickles"]
 
 
 @dataclass(frozen=True)
@@ -45,40 +45,33 @@ class Format:
     sniff: Callable[[Path, bytes], bool] | None = None         # (path, first 64 KB) -> is it this kind?
 
 
-def _model(part: str) -> Callable[[Path, str | None], Weights]:
-    return lambda p, k: kiros.read_model(part, p, key=k)
+def _original(part: str, description: str) -> Format:
+    """The Theano ``.npz`` + ``.npz.pkl`` of a model part (:mod:`.kiros`)."""
+    return Format(description, part, lambda p, k: kiros.read_model(part, p, key=k),
+                  lambda p: kiros.companions(part, p))
 
 
-def _native(part: str) -> Callable[[Path, str | None], Weights]:
-    return lambda p, k: native.load(part, p, key=k)
-
-
-def _vgg_module() -> Any:
-    from . import lasagne  # the Lasagne/torchvision reader, imported on first use (it needs torch only then)
-
-    return lasagne
+def _converted(part: str, description: str) -> Format:
+    """The native ``.safetensors`` + ``.json`` of a model part (:mod:`.native`)."""
+    return Format(description, part, lambda p, k: native.load(part, p, key=k), lambda p: native.companions(part, p))
 
 
 def _read_lasagne(path: Path, key: str | None) -> Weights:
-    m = _vgg_module()
-    return Weights("vgg19-lasagne", path, {}, m.lasagne_to_state_dict(m.read_lasagne_params(path, key=key)), key=key)
+    state = lasagne.lasagne_to_state_dict(lasagne.read_lasagne_params(path, key=key))
+    return Weights("vgg19-lasagne", path, {}, state, key=key)
 
 
 def _read_state_dict(path: Path, key: str | None) -> Weights:
-    return Weights("torchvision-state-dict", path, {}, _vgg_module().load_state_dict_file(path, key=key),
+    return Weights("torchvision-state-dict", path, {}, lasagne.load_state_dict_file(path, key=key),
                    mapped=path.suffix == ".safetensors", key=key)
 
 
 # kind -> Format. The kinds of one part are tried in this order when identify cannot tell.
 FORMATS: dict[str, Format] = {
-    "uni-skip": Format("a skip-thoughts encoder (uni-skip)", "uni-skip", _model("uni-skip"),
-                       lambda p: kiros.companions("uni-skip", p)),
-    "bi-skip": Format("a skip-thoughts encoder (bi-skip)", "bi-skip", _model("bi-skip"),
-                      lambda p: kiros.companions("bi-skip", p)),
-    "decoder": Format("the decoder (romance.npz + .pkl)", "decoder", _model("decoder"),
-                      lambda p: kiros.companions("decoder", p)),
-    "vse": Format("the visual-semantic embedding (coco_embedding.npz + .pkl)", "vse", _model("vse"),
-                  lambda p: kiros.companions("vse", p)),
+    "uni-skip": _original("uni-skip", "a skip-thoughts encoder (uni-skip)"),
+    "bi-skip": _original("bi-skip", "a skip-thoughts encoder (bi-skip)"),
+    "decoder": _original("decoder", "the decoder (romance.npz + .pkl)"),
+    "vse": _original("vse", "the visual-semantic embedding (coco_embedding.npz + .pkl)"),
     "word-table": Format("a skip-thoughts word table (utable.npy/btable.npy)", "word-table",
                          lambda p, k: pickles.load_object_table(p, key=k)),
     "word-list": Format("the skip-thoughts vocabulary (dictionary.txt)", "word-list",
@@ -91,14 +84,10 @@ FORMATS: dict[str, Format] = {
     "vgg19-lasagne": Format("the Lasagne VGG-19 (vgg19.pkl)", "vgg19", _read_lasagne),
     "torchvision-state-dict": Format("a torchvision state dict (e.g. a converted vgg19.safetensors)", "vgg19",
                                      _read_state_dict),
-    "native-uni-skip": Format("a converted skip-thoughts encoder (uni-skip, .safetensors + .json)", "uni-skip",
-                              _native("uni-skip"), lambda p: native.companions("uni-skip", p)),
-    "native-bi-skip": Format("a converted skip-thoughts encoder (bi-skip, .safetensors + .json)", "bi-skip",
-                             _native("bi-skip"), lambda p: native.companions("bi-skip", p)),
-    "native-decoder": Format("the converted decoder (.safetensors + .json)", "decoder", _native("decoder"),
-                             lambda p: native.companions("decoder", p)),
-    "native-vse": Format("the converted visual-semantic embedding (.safetensors + .json)", "vse", _native("vse"),
-                         lambda p: native.companions("vse", p)),
+    "native-uni-skip": _converted("uni-skip", "a converted skip-thoughts encoder (uni-skip, .safetensors + .json)"),
+    "native-bi-skip": _converted("bi-skip", "a converted skip-thoughts encoder (bi-skip, .safetensors + .json)"),
+    "native-decoder": _converted("decoder", "the converted decoder (.safetensors + .json)"),
+    "native-vse": _converted("vse", "the converted visual-semantic embedding (.safetensors + .json)"),
     "native-word-table": Format("a float matrix (a converted skip-thoughts word table)", "word-table",
                                 lambda p, k: native.read_word_table(p, key=k)),
     "native-word-dictionary": Format("a converted word dictionary (.json)", "word-dictionary",
@@ -213,13 +202,20 @@ def load_part(name: str, path: str | Path, *, key: str | None = None) -> Any:
     return reader(path, key)
 
 
-def companions(name: str, path: str | Path, *, key: str | None = None) -> list[Path]:
+def companions(name: str, path: str | Path, *, key: str | None = None, check: bool = True) -> list[Path]:
     """Every file that makes up the part or kind ``name`` at ``path`` (e.g. ``romance.npz`` and
-    ``romance.npz.pkl``; ``vse.safetensors``, ``vse.json`` and ``vse.dictionary.json``)."""
+    ``romance.npz.pkl``; ``vse.safetensors``, ``vse.json`` and ``vse.dictionary.json``), ``path`` first.
+
+    A part's files are those of the format :func:`expect` finds (ModelFileError if ``path`` is missing or holds
+    another part); ``check=False`` instead gives a file that does not look like the part (or is missing) the files
+    its name suggests (for finding parts by name: ``romance.npz`` needs ``romance.npz.pkl``)."""
     path = Path(path)
     kind = name
     if name in PARTS:
-        kind = expect(path, name, key=key)
+        if check:
+            kind = expect(path, name, key=key)
+        elif not path.is_file() or FORMATS.get(kind := identify(path), FORMATS["unknown"]).part != name:
+            kind = "unknown"
         kind = _fallback(name, path) if kind == "unknown" else kind
     files = FORMATS[kind].files
     return files(path) if files else [path]

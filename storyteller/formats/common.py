@@ -1,6 +1,7 @@
 """What every format reader hands back (:class:`Weights`), and the small helpers they share."""
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ import torch
 from torch import nn
 
 from ..errors import ModelFileError
+from ..gru import assign_state
 
 __all__ = ["Weights", "REQUIRED_OPTIONS", "where", "json_safe", "check_options", "assign"]
 
@@ -39,11 +41,11 @@ class Weights:
     key: str | None = field(default=None, repr=False)
 
 
-def where(path: str | Path | None, key: str | None) -> str:
-    """``config key 'KEY': PATH`` (or just the path / the key) for the start of a message."""
+def where(path: str | os.PathLike | None, key: str | None, unnamed: str = "<in memory>") -> str:
+    """``config key 'KEY': PATH`` (or just the path / the key; ``unnamed`` when neither) to start a message."""
     if path is None:
-        return f"config key '{key}'" if key else "<in memory>"
-    return f"config key '{key}': {path}" if key else str(path)
+        return f"config key '{key}'" if key else unnamed
+    return f"config key '{key}': {os.fspath(path)}" if key else os.fspath(path)
 
 
 def json_safe(opts: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,8 +72,6 @@ def assign(module: nn.Module, weights: Weights) -> nn.Module:
     Raises :class:`ModelFileError` naming the file when names or shapes do not match the module its options
     describe.
     """
-    from ..gru import assign_state
-
     try:
         return assign_state(module, weights.state, copy=weights.mapped)
     except RuntimeError as e:

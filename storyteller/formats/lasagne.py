@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors.torch import load_file
 
 from ..errors import ModelFileError
+from . import common
 from .pickles import load_pickle
 
 __all__ = [
@@ -67,10 +69,8 @@ _SUFFIXES = (".pkl", ".pth", ".pt", ".safetensors")
 
 
 def where(path: str | os.PathLike | None, key: str | None) -> str:
-    """How messages name a weights source: the config key and the file."""
-    if path is None:
-        return f"config key '{key}'" if key else "VGG19 weights"
-    return f"config key '{key}': {os.fspath(path)}" if key else os.fspath(path)
+    """How messages name a weights source: the config key and the file (:func:`.common.where`)."""
+    return common.where(path, key, "VGG19 weights")
 
 
 def _layout() -> str:
@@ -152,8 +152,6 @@ def load_state_dict_file(path: str | Path, *, key: str | None = "vgg") -> dict[s
         raise ModelFileError(f"{here}: file not found; {VGG_HINT}.")
     try:
         if path.suffix == ".safetensors":
-            from safetensors.torch import load_file
-
             sd = load_file(str(path), device="cpu")
         else:
             sd = torch.load(path, map_location="cpu", weights_only=True)

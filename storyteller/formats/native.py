@@ -23,8 +23,8 @@ from ..store import atomic_write
 from .common import Weights, check_options, where
 from .pickles import read_npy_header, read_object_table
 
-__all__ = ["save", "save_json", "save_table", "write_table", "save_words", "load", "read_word_dictionary",
-           "read_word_table", "companions"]
+__all__ = ["save", "save_tensors", "save_json", "save_array", "save_table", "write_table", "save_words", "load",
+           "read_word_dictionary", "read_word_table", "companions"]
 
 
 # ------------------------------------------------------------------------------------------------ write
@@ -35,12 +35,17 @@ def save(path: str | Path, state: Mapping[str, torch.Tensor], options: Mapping[s
     ``half=True`` stores the tensors as float16 (loading makes them float32 again).
     """
     path = Path(path)
-    dtype = torch.float16 if half else torch.float32
-    tensors = {k: v.detach().cpu().to(dtype).contiguous() for k, v in state.items()}
-    with atomic_write(path) as tmp:
-        save_file(tensors, str(tmp))
+    save_tensors(path, state, dtype=torch.float16 if half else torch.float32)
     with atomic_write(path.with_suffix(".json")) as tmp:
         tmp.write_text(json.dumps(dict(options), indent=1, sort_keys=True))
+
+
+def save_tensors(path: str | Path, state: Mapping[str, torch.Tensor], *, dtype: torch.dtype | None = None) -> None:
+    """Write a state dict as one ``.safetensors`` file (CPU, contiguous; ``dtype``: cast to it, None: keep)."""
+    tensors = {k: (v.detach().cpu() if dtype is None else v.detach().cpu().to(dtype)).contiguous()
+               for k, v in state.items()}
+    with atomic_write(path) as tmp:
+        save_file(tensors, str(tmp))
 
 
 def save_json(path: str | Path, obj: Any) -> None:
@@ -49,10 +54,27 @@ def save_json(path: str | Path, obj: Any) -> None:
         tmp.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
 
 
+def save_array(path: str | Path, array: np.ndarray) -> None:
+    """One array as a ``.npy`` (no pickles), written atomically: word tables, style vectors."""
+    with atomic_write(path) as tmp, open(tmp, "wb") as f:
+        np.save(f, array, allow_pickle=False)
+
+
 def save_table(path: str | Path, table: np.ndarray, *, half: bool = False) -> None:
     """A word table as a contiguous float32 (``half``: float16) ``(words, dim)`` ``.npy``."""
-    with atomic_write(path) as tmp, open(tmp, "wb") as f:
-        np.save(f, np.ascontiguousarray(table, dtype=np.float16 if half else np.float32))
+    save_array(path, np.ascontiguousarray(table, dtype=np.float16 if half else np.float32))
+
+
+def _npy_header(path: Path, key: str | None) -> tuple[tuple[int, ...], np.dtype]:
+    """``(shape, dtype)`` from the header of the ``.npy`` at ``path``; ModelFileError if it is missing or not one."""
+    if not path.is_file():
+        raise ModelFileError(f"{where(path, key)}: file not found. Check the path in config.yaml.")
+    with open(path, "rb") as f:
+        try:
+            shape, _, dtype = read_npy_header(f)
+        except Exception as e:
+            raise ModelFileError(f"{where(path, key)} is not a .npy file ({e}).") from None
+    return shape, dtype
 
 
 def write_table(src: str | Path, out: str | Path, *, key: str | None = "sktables",
@@ -62,13 +84,7 @@ def write_table(src: str | Path, out: str | Path, *, key: str | None = "sktables
     through a memory map, so memory stays small. Returns its shape. ``on_row(count)``: progress while streaming.
     """
     src = Path(src)
-    if not src.is_file():
-        raise ModelFileError(f"{where(src, key)}: file not found. Check the path in config.yaml.")
-    with open(src, "rb") as f:
-        try:
-            shape, _, dtype = read_npy_header(f)
-        except Exception as e:
-            raise ModelFileError(f"{where(src, key)} is not a .npy file ({e}).") from None
+    shape, dtype = _npy_header(src, key)
     with atomic_write(out) as tmp:
         mm: list[np.memmap] = []
 
@@ -153,13 +169,7 @@ def read_word_dictionary(path: str | Path, *, key: str | None = "dictionary") ->
 def read_word_table(path: str | Path, *, key: str | None = "sktables") -> np.ndarray:
     """A converted word table: a float32 (or float16) ``(words, dim)`` matrix, memory-mapped read-only."""
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{where(path, key)}: file not found. Check the path in config.yaml.")
-    with open(path, "rb") as f:
-        try:
-            shape, _, dtype = read_npy_header(f)
-        except Exception as e:
-            raise ModelFileError(f"{where(path, key)} is not a .npy file ({e}).") from None
+    shape, dtype = _npy_header(path, key)
     if dtype not in (np.float32, np.float16) or len(shape) != 2:
         raise ModelFileError(f"{where(path, key)} holds {dtype}{shape}; expected a float32 (words, dim) matrix.")
     try:
