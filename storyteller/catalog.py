@@ -8,12 +8,15 @@ geniusai-research/email-summarization#1). No SHA-256 of a published file is know
 SHA-256 of the first download in ``checksums.json`` and pins later downloads to it.
 
 Besides the original names, the catalogue knows the names of the converted/native format that ``convert`` and the
-trainers write (``*.safetensors`` + ``.json``), so a folder of either kind can be used as a model.
+trainers write (``*.safetensors`` + ``.json``), so a folder of either kind can be used as a model. What files make
+up a part is the format's business (:mod:`storyteller.formats`), not the catalogue's.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import formats
 
 __all__ = [
     "Remote", "OriginalFile", "REMOTES", "FILES", "GROUPS", "SKIPTHOUGHTS_BASE", "STORYTELLER_ZIP", "VGG19_URL",
@@ -127,16 +130,13 @@ STYLE_SUFFIX = "_style.npy"  # every NAME_style.npy is offered as the style NAME
 
 
 def companions(key: str, path: str | Path) -> list[Path]:
-    """The files the loader of config key ``key`` opens beside ``path`` (the original's ``path + '.pkl'``
-    convention for ``.npz`` models; ``.json`` options for native ``.safetensors``); [] for other keys."""
-    path = Path(path)
-    if key not in ("decmodel", "vsemodel"):
-        return []
-    if path.suffix == ".safetensors":
-        extra = [path.with_suffix(".json")]
-        return extra + ([path.with_suffix(".dictionary.json")] if key == "vsemodel" else [])
-    extra = [Path(f"{path}.pkl")]
-    return extra + ([Path(f"{path}.dictionary.pkl")] if key == "vsemodel" else [])
+    """The files the loader of config key ``key`` opens beside ``path``, as the file's format names them
+    (:func:`storyteller.formats.companions`: ``romance.npz.pkl`` beside ``romance.npz``, ``vse.json`` and
+    ``vse.dictionary.json`` beside ``vse.safetensors``, nothing for a format of one file); [] for the folder
+    keys. A file that is missing or holds another part gets those its name suggests (``config.load`` names the
+    wrong part)."""
+    part = formats.CONFIG_PARTS.get(key)
+    return formats.companions(part, path, key=key, check=False)[1:] if part else []
 
 
 def describe(name: str) -> str:

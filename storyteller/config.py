@@ -15,7 +15,7 @@ Public API::
     load_config(config=None, *, require=(), check_files=True) -> dict      # the dict generate.load_all uses
     check(config, require=STORY_KEYS) -> None                             # raises ConfigError naming every gap
     missing(config, require=STORY_KEYS) -> list[str]
-    discover(folder, members=()) -> dict                                  # a folder of model files -> config dict
+    discover(folder, members=()) -> dict                # a folder of model files -> config dict (storyteller.discovery)
     write_config(folder, entries, *, header="") -> Path                   # config.yaml via yaml.safe_dump
 
 Every problem raises :class:`storyteller.errors.ConfigError` (a ``ModelFileError``) with one line that names the
@@ -28,13 +28,13 @@ import os
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import catalog
-from .errors import ConfigError
+from . import catalog, discovery, formats
+from .errors import ConfigError, ModelFileError
 from .store import atomic_write
 
 __all__ = ["Config", "load", "load_config", "check", "missing", "discover", "write_config", "DEFAULT_BUNDLE",
@@ -225,9 +225,8 @@ def _check_files(cfg: Config) -> None:
             if not p.is_dir():
                 raise ConfigError(f"{where}: config key '{key}': folder {p} not found; it should hold "
                                   f"{help_for(key).split(': ', 1)[-1]}")
-            if key == "skmodels" and not any(all((p / n).is_file() for n in s) for s in catalog.ENCODER_SETS):
-                sets = " or ".join(" + ".join(s) for s in catalog.ENCODER_SETS)
-                raise ConfigError(f"{where}: config key 'skmodels': {p} lacks the skip-thoughts encoders ({sets})")
+            if key == "skmodels":
+                _check_encoders(p, where)
             if key == "sktables":
                 lack = [n for n in catalog.TABLE_FILES if not (p / n).is_file()]
                 if lack:
@@ -245,6 +244,20 @@ def _check_files(cfg: Config) -> None:
     for sname, value in cfg.styles.items():
         if not Path(value).is_file():
             raise ConfigError(f"{where}: style '{sname}' (config key 'styles'): {value}: file not found")
+    formats.check_config(cfg.to_dict())  # each file holds the part its key names (from its content)
+
+
+def _check_encoders(folder: Path, where: str) -> None:
+    """``folder`` holds both skip-thoughts encoders, each with the files its format needs beside it."""
+    for name in ("uni_skip", "bi_skip"):
+        path = formats.encoder_file(folder, name)
+        if not path.is_file():
+            sets = " or ".join(" + ".join(s) for s in catalog.ENCODER_SETS)
+            raise ConfigError(f"{where}: config key 'skmodels': {folder} lacks the skip-thoughts encoders ({sets})")
+        lack = [c for c in formats.companions(name.replace("_", "-"), path, key="skmodels") if not c.is_file()]
+        if lack:
+            raise ConfigError(f"{where}: config key 'skmodels': {lack[0].name} not found beside {path}; the loader "
+                              f"needs it ({help_for('skmodels')})")
 
 
 def load(config: Any = None, *, require: Iterable[str] = (), check_files: bool = True) -> Config:
@@ -253,11 +266,14 @@ def load(config: Any = None, *, require: Iterable[str] = (), check_files: bool =
     ``config``: None (the default bundle), a ``config.yaml``, a folder holding one, a folder of model files
     without one (:func:`discover`), a dict of config keys or a :class:`Config`. ``require``: keys that must be
     set (e.g. :data:`STORY_KEYS`); the others may stay empty. ``check_files``: every set path must exist with
-    the companions its loader opens (``romance.npz.pkl`` beside ``romance.npz``, ...).
+    the companions its loader opens (``romance.npz.pkl`` beside ``romance.npz``, ...) and hold the part its key
+    names, as :func:`storyteller.formats.check_config` reads it from the content (``decmodel`` naming a
+    skip-thoughts encoder, ``posbias`` naming a word table, ... are named here, before anything is loaded).
 
     Raises :class:`ConfigError` naming the config, the key and the fix: not a path or mapping, unreadable or
     invalid YAML, unknown keys (with a close match), values of the wrong type, a key without its partner
-    (``decmodel`` without ``dictionary``), missing files, and required keys left empty (all listed at once).
+    (``decmodel`` without ``dictionary``), missing files, files of another part, and required keys left empty
+    (all listed at once).
     """
     raw, base, origin, discovered = _read(config)
     cfg = _resolve(raw, base, origin)
@@ -266,7 +282,12 @@ def load(config: Any = None, *, require: Iterable[str] = (), check_files: bool =
                           "coco_embedding.npz, ... or their converted .safetensors) in it; give a folder with "
                           "model files or a config.yaml, or fetch them with `python -m storyteller download`")
     if check_files:
-        _check_files(cfg)
+        try:
+            _check_files(cfg)
+        except ConfigError:
+            raise
+        except ModelFileError as e:  # from storyteller.formats: a file of another part, or unreadable
+            raise ConfigError(str(e)) from None
     _check_pairs(cfg)
     check(cfg, require)
     return cfg
@@ -303,37 +324,10 @@ def check(config: Config | Mapping[str, Any], require: Iterable[str] = STORY_KEY
 
 
 # -------------------------------------------------------------------------------------------- discover
-_SKIP_DIRS = {"cache", "__MACOSX", "__pycache__"}
-
-
-def _scan(folder: Path, depth: int = 4) -> list[str]:
-    """Relative POSIX paths of the files under ``folder`` (hidden, cache and partial files left out)."""
-    out = []
-    for root, dirs, files in os.walk(folder):
-        rel = Path(root).relative_to(folder)
-        if len(rel.parts) >= depth:
-            dirs[:] = []
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
-        out += [(rel / f).as_posix() for f in sorted(files)
-                if not f.startswith(".") and not f.endswith((".part", ".tmp"))]
-    return out
-
-
-def _order(hits: Iterable[str], members: list[str]) -> list[str]:
-    """Recorded members first (their order), then the shallowest path."""
-    rank = {m: i for i, m in enumerate(members)}
-    return sorted(hits, key=lambda m: (rank.get(m, len(rank)), m.count("/"), m))
-
-
 def discover(folder: str | Path, members: Iterable[str] = (), *, resolve: bool = True) -> dict[str, Any]:
-    """The config of a folder of model files, found by their names (as ``convert`` finds its sources).
-
-    Knows the original names (uni_skip.npz, bi_skip.npz, utable.npy, btable.npy, dictionary.txt, romance.npz,
-    romance_dictionary.pkl, coco_embedding.npz, coco_train_caps.txt, caption_style.npy, romance_style.npy,
-    swift_style.npy, vgg19.pkl), the converted ones (``*.safetensors`` + ``.json``) and the trainers' ones
-    (decoder/vse.safetensors, captions.txt, book_style.npy), up to four folders deep. A part counts only when
-    complete (``romance.npz`` with ``romance.npz.pkl`` beside it, ...). ``members``: relative paths to prefer
-    (e.g. what an archive unpacked). Every ``NAME_style.npy`` but the caption style is offered as style NAME.
+    """The config of a folder of model files, found by their names (:func:`storyteller.discovery.find`: the
+    original names, the converted ``*.safetensors`` + ``.json`` and the trainers' names, up to four folders deep,
+    a part only when complete; ``members``: relative paths to prefer).
 
     Returns the config dict (:func:`load_config`'s form, absolute paths; ``resolve=False``: relative to
     ``folder``); parts not found are ''. Raises :class:`ConfigError` if ``folder`` is not a folder.
@@ -341,48 +335,8 @@ def discover(folder: str | Path, members: Iterable[str] = (), *, resolve: bool =
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise ConfigError(f"{folder} is not a folder of model files")
-    members = [m for m in members]
-    files = _scan(folder)
-    present = set(files) | {m for m in members if (folder / m).is_file()}
-    by_name: dict[str, list[str]] = {}
-    for m in present:
-        by_name.setdefault(PurePosixPath(m).name, []).append(m)
-    rel: dict[str, Any] = {k: "" for k in PATH_KEYS}
-
-    def parent(m: str) -> str:
-        return str(PurePosixPath(m).parent)
-
-    def folders_with(names: tuple[str, ...]) -> list[str]:
-        cands = [parent(m) for m in _order(by_name.get(names[0], []), members)]
-        return [d for d in cands if all((folder / d / n).is_file() for n in names)]
-
-    enc = [d for s in catalog.ENCODER_SETS for d in folders_with(s)]
-    rel["skmodels"] = enc[0] if enc else ""
-    tables = folders_with(catalog.TABLE_FILES)
-    if tables:  # beside the encoders if possible
-        rel["sktables"] = rel["skmodels"] if rel["skmodels"] in tables else tables[0]
-    if not (rel["skmodels"] and rel["sktables"]):
-        rel["skmodels"] = rel["sktables"] = ""
-    for key, names in catalog.MODEL_FILES.items():
-        for name in names:
-            hits = [m for m in _order(by_name.get(name, []), members)
-                    if all(c.is_file() for c in catalog.companions(key, folder / m))]
-            if key == "dictionary" and rel["decmodel"]:  # the vocabulary beside its decoder first
-                hits.sort(key=lambda m: parent(m) != parent(rel["decmodel"]))
-            if hits:
-                rel[key] = hits[0]
-                break
-    if not (rel["decmodel"] and rel["dictionary"]):
-        rel["decmodel"] = rel["dictionary"] = ""
-    rel["cnn"] = "vgg19"
-    styles: dict[str, str] = {}
-    negbias_name = PurePosixPath(rel["negbias"]).name if rel["negbias"] else "caption_style.npy"
-    for m in _order([m for m in present if m.endswith(catalog.STYLE_SUFFIX)], members):
-        name = PurePosixPath(m).name
-        if name != negbias_name:
-            styles.setdefault(name[: -len(catalog.STYLE_SUFFIX)], m)
-    if styles:
-        rel["styles"] = dict(sorted(styles.items()))
+    found = discovery.find(folder, members)
+    rel = {**{k: found[k] for k in PATH_KEYS}, **found}  # in the order of the keys
     if not resolve:
         return rel
     return _resolve(rel, folder, f"the model files found in {folder}").to_dict()

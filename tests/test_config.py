@@ -217,7 +217,7 @@ def test_write_config_round_trips_awkward_paths(tmp_path):
     raw = yaml.safe_load(text)
     assert raw["negbias"] == "x: y/caption_style.npy"  # inside the folder: relative
     assert raw["decmodel"] == str(odd / "romance.npz")  # outside: absolute
-    cfg = config.load_config(folder)
+    cfg = config.load_config(folder, check_files=False)  # (the files are stand-ins: only their paths matter here)
     assert cfg["decmodel"] == str(odd / "romance.npz") and cfg["name"] == "#1 model"
     assert cfg["styles"] == {"c: d": str(folder / "x: y" / "caption_style.npy")}
 
