@@ -32,13 +32,16 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Callable, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm  # not tqdm.auto: it warns "IProgress not found" in notebooks without ipywidgets
 
-from . import formats
+from . import captions as pool
+from . import config, decoder, embedding, formats, skipthoughts, style
 from .errors import ModelFileError
 from .formats import kiros, native
 from .staging import Job, StagedFolder
@@ -56,8 +59,6 @@ def convert_table(src: str | Path, out: str | Path, key: str = "sktables", progr
     """Convert one word table (original pickled object array, or an existing float matrix) into a float32
     ``(words, dim)`` ``.npy`` at ``out`` (written atomically, streamed: see ``formats.native.write_table``).
     Returns its shape."""
-    from tqdm import tqdm  # not tqdm.auto: it warns "IProgress not found" in notebooks without ipywidgets
-
     with tqdm(desc=f"converting {Path(src).name}", unit="word", disable=None if progress else True, leave=False,
               file=sys.stderr) as bar:
         return native.write_table(src, out, key=key, on_row=lambda i: bar.update(i - bar.n))
@@ -65,56 +66,31 @@ def convert_table(src: str | Path, out: str | Path, key: str = "sktables", progr
 
 # ------------------------------------------------------------------------------------------- sources
 def source_config(src: str | Path) -> tuple[dict[str, Any], Path]:
-    """Resolve SRC (a config.yaml, a folder with one, or a folder of original files) into a config dict of
-    absolute paths (empty = absent); also returns the folder relative paths are reported against."""
-    from . import download, generate
-
+    """Resolve SRC (a config.yaml, a folder with one, or a folder of original files, found by name as
+    :func:`storyteller.config.discover` finds them) into a config dict of absolute paths (empty = absent), each
+    file checked to hold the part its key names (:func:`storyteller.config.load_config`); also returns the folder
+    relative paths are reported against. Raises :class:`ModelFileError` (a ``ConfigError`` for a bad config)."""
     p = Path(src).expanduser()
-    if p.is_file() or (p.is_dir() and (p / "config.yaml").is_file()):
-        cfg = generate.load_config(p)
-        return cfg, (p if p.is_dir() else p.parent).resolve()
-    if not p.is_dir():
+    if not p.exists():
         raise ModelFileError(f"convert: {p} is neither a folder of original files nor a config.yaml")
-    p = p.resolve()
-    members = sorted(q.relative_to(p).as_posix() for q in p.rglob("*") if q.is_file())
-    rel = download.config_entries(p, members)
-    if not rel.get("skmodels"):  # skip-thoughts files somewhere below the top?
-        for m in members:
-            if PurePosixPath(m).name == "uni_skip.npz":
-                folder = str(PurePosixPath(m).parent)
-                if all((p / folder / f).is_file() for f in download.SKIPTHOUGHTS_FILES):
-                    rel["skmodels"] = rel["sktables"] = folder
-                    break
-    if not rel.get("vgg"):
-        rel["vgg"] = next((m for m in members if PurePosixPath(m).name == "vgg19.pkl"), "")
-    cfg: dict[str, Any] = {k: (str((p / v).resolve()) if k in generate.PATH_KEYS and v else v)
-                           for k, v in rel.items() if k != "styles"}
-    cfg["styles"] = {k: str((p / v).resolve()) for k, v in (rel.get("styles") or {}).items()}
-    for key in generate.PATH_KEYS:
-        cfg.setdefault(key, "")
-    cfg.setdefault("cnn", "vgg19")
-    if not any(cfg.get(k) for k in generate.PATH_KEYS):
+    if p.is_dir() and not (p / config.CONFIG_NAME).is_file() and not any(
+            v for k, v in config.discover(p, resolve=False).items() if k in config.PATH_KEYS):
         raise ModelFileError(f"convert: found none of the original files (uni_skip.npz, romance.npz, "
                              f"coco_embedding.npz, ...) in {p}")
-    return cfg, p
+    return config.load_config(p), (p if p.is_dir() else p.parent).resolve()
 
 
 # ---------------------------------------------------------------------------------------- the parts
-def _rel(path: str | Path, base: Path) -> str:
-    return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
-
-
 def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bool = True, progress: bool = True,
             log: Callable[[str], None] = print) -> Path:
     """Convert the original files named by ``src`` into ``dest``; returns ``dest/config.yaml``.
 
-    Every file is first checked to hold the part its config key names (``formats.check_config``). The output is
+    Every file is first checked to hold the part its config key names (``config.load_config``). The output is
     built in a temporary folder beside ``dest`` and moved in at the end, so a conversion that fails midway (a
     truncated or malicious source, a full disk, Ctrl-C) leaves ``dest`` as it was, or absent.
     Raises :class:`ModelFileError` for a missing, unreadable, unsafe or wrong source file.
     """
     cfg, _ = source_config(src)
-    formats.check_config(cfg)
     final = Path(dest).expanduser().resolve()
     if final.exists() and not final.is_dir():
         raise ModelFileError(f"convert: {final} is a file; DEST must be a folder")
@@ -124,7 +100,7 @@ def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bo
             old = json.loads((final / MANIFEST).read_text(encoding="utf-8"))
         except ValueError:
             old = {}
-    config_path = final / "config.yaml"
+    config_path = final / config.CONFIG_NAME
     if config_path.is_file() and not config_path.read_text(encoding="utf-8", errors="replace").startswith(
             CONFIG_MARKER):
         raise ModelFileError(f"convert: {config_path} exists and was not written by convert; choose an empty DEST")
@@ -135,7 +111,7 @@ def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bo
     stage = StagedFolder(final, keep, log)  # the outputs of the earlier run, hard-linked: unchanged parts stay
     try:
         _convert_into(stage.path, final, cfg, src, old, force=force, cache=cache, progress=progress, log=log)
-        stage.commit(last=[MANIFEST, "config.yaml"])
+        stage.commit(last=[MANIFEST, config.CONFIG_NAME])
     except BaseException:
         stage.discard()
         raise
@@ -146,13 +122,8 @@ def convert(src: str | Path, dest: str | Path, *, force: bool = False, cache: bo
 def _convert_into(dest: Path, final: Path, cfg: dict[str, Any], src: str | Path, old: Mapping[str, Any], *,
                   force: bool, cache: bool, progress: bool, log: Callable[[str], None]) -> None:
     """The conversion itself, written into ``dest`` (the stage of ``final``)."""
-    import yaml
-
-    from . import decoder, embedding, generate, skipthoughts, style
-
-    config_path = dest / "config.yaml"
     job = Job(dest, old, force, log)
-    out_cfg: dict[str, Any] = {k: "" for k in generate.PATH_KEYS}
+    out_cfg: dict[str, Any] = dict.fromkeys(config.PATH_KEYS, "")
     out_cfg["cnn"] = cfg.get("cnn") or "vgg19"
     if cfg.get("name"):
         out_cfg["name"] = cfg["name"]
@@ -240,10 +211,10 @@ def _convert_into(dest: Path, final: Path, cfg: dict[str, Any], src: str | Path,
         out = path.name if path.suffix == ".txt" else path.name + ".txt"
         guard([path], [out])
         if not job.skip("captions", [path], [out]):
-            caps = generate.read_captions(path)
+            caps = pool.read_captions(path)
             with atomic_write(dest / out) as tmp:
                 tmp.write_text("".join(c + "\n" for c in caps), encoding="utf-8")
-                if generate.read_captions(tmp) != caps:
+                if pool.read_captions(tmp) != caps:
                     raise ModelFileError(f"config key 'captions': {path} does not survive a round trip as UTF-8 "
                                          "text (a caption holds a line break?)")
             job.done("captions", [path], [out], count=len(caps))
@@ -266,17 +237,15 @@ def _convert_into(dest: Path, final: Path, cfg: dict[str, Any], src: str | Path,
             guard([path], [out])
             if not job.skip(f"style {out}", [path], [out]):
                 vec = style.load_style(path, None, key if not key.startswith("style:") else "styles")
-                raw = np.load(path, allow_pickle=False)
-                with atomic_write(dest / out) as tmp:
-                    with open(tmp, "wb") as f:
-                        np.save(f, vec.reshape(raw.shape).astype(np.float32))
+                shape = np.load(path, allow_pickle=False).shape  # (dim,) or (1, dim), kept
+                native.save_array(dest / out, vec.reshape(shape).astype(np.float32))
                 job.done(f"style {out}", [path], [out])
         if key in ("negbias", "posbias"):
             out_cfg[key] = style_paths[str(path)]
     if cfg.get("styles"):
         out_cfg["styles"] = {k: style_paths[str(Path(v).resolve())] for k, v in cfg["styles"].items() if v}
 
-    # ---- VGG-19 (optional; needs storyteller.vision)
+    # ---- VGG-19 (optional: the original ran it through Caffe or Lasagne; stories can start from features)
     if cfg.get("vgg"):
         out_cfg["vgg"] = _convert_vgg(Path(cfg["vgg"]), dest, final, job, log)
 
@@ -299,17 +268,12 @@ def _convert_into(dest: Path, final: Path, cfg: dict[str, Any], src: str | Path,
     }
     with atomic_write(dest / MANIFEST) as tmp:
         tmp.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    text = (f"{CONFIG_MARKER} from {manifest['source']}.\n"
-            "# Paths are relative to this file; keys as in the original config.py (spec §1.1). Source hashes are\n"
-            f"# in {MANIFEST}; cache/ holds the caption-pool embeddings (cvec).\n")
-    text += yaml.safe_dump(out_cfg, sort_keys=False, allow_unicode=True)
-    with atomic_write(config_path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    config.write_config(dest, out_cfg, header=f"{CONFIG_MARKER} from {manifest['source']}.\n"
+                        f"Source hashes are in {MANIFEST}; cache/ holds the caption-pool embeddings (cvec).")
 
 
 def _convert_vgg(path: Path, dest: Path, final: Path, job: Job, log: Callable[[str], None]) -> str:
-    """vgg19.pkl (or a torchvision state dict) -> vgg19.safetensors (torchvision layout); if the VGG reader cannot
-    be imported, config.yaml points at the original instead."""
+    """vgg19.pkl (or a torchvision state dict) -> vgg19.safetensors (torchvision layout)."""
     out = "vgg19.safetensors"
     if path.suffix == ".safetensors":
         if path.resolve() != (final / out).resolve():
@@ -319,15 +283,8 @@ def _convert_vgg(path: Path, dest: Path, final: Path, job: Job, log: Callable[[s
         return out
     if job.skip("vgg", [path], [out]):
         return out
-    try:
-        state = formats.load_part("vgg19", path, key="vgg").state
-    except (ImportError, AttributeError) as e:
-        log(f"vgg: not converted (the VGG-19 reader is unavailable: {e}); config.yaml points at the original")
-        return _rel(path, final)
-    from safetensors.torch import save_file
-
-    with atomic_write(dest / out) as tmp:
-        save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp))
+    state = formats.load_part("vgg19", path, key="vgg").state
+    native.save_tensors(dest / out, state)
     job.done("vgg", [path], [out])
     log(f"vgg: {len(state)} tensors")
     return out
@@ -335,29 +292,24 @@ def _convert_vgg(path: Path, dest: Path, final: Path, job: Job, log: Callable[[s
 
 def build_caption_cache(dest: str | Path, vsemodel: str | Path, captions: str | Path, *, fresh: bool = True,
                         progress: bool = True, log: Callable[[str], None] = print, vse: Any = None) -> Path | None:
-    """Embed the caption pool with the VSE into ``dest/cache`` exactly where ``generate.load_all`` looks for it
-    (``<captions folder>/cache``, keyed by the hashes of the captions and the VSE files).
-
-    ``fresh``: delete older ``cvec-*.npy`` there first (they belong to other captions or models).
-    Returns the cache file.
+    """Embed the caption pool with the VSE into ``<captions folder>/cache`` exactly as ``storyteller.load`` looks
+    for it: :func:`storyteller.captions.embed_caption_pool` (the pool read by ``captions.load_pool``, blank lines
+    skipped; keyed by the hashes of the captions and of the VSE's files), so the cache file is the one ``load``
+    finds. ``fresh``: delete older ``cvec-*.npy`` there first (they belong to other captions or models).
+    Returns the cache file (None if it could not be written).
     """
-    import time
-
-    from . import embedding, generate
-
     dest = Path(dest)
     cache_dir = Path(captions).parent / "cache"
     if fresh and cache_dir.is_dir():
         for old in cache_dir.glob("cvec-*.npy"):
             old.unlink()
     before = {p: p.stat().st_mtime_ns for p in cache_dir.glob("cvec-*.npy")} if cache_dir.is_dir() else {}
-    cfg = generate.load_config({"vsemodel": str(Path(vsemodel).resolve()), "captions": str(Path(captions).resolve()),
-                                "cache": str(cache_dir.resolve())})
+    vsemodel = Path(vsemodel).resolve()
     if vse is None:
-        vse = embedding.load_model(cfg["vsemodel"])
-    caps, sig = generate._read_captions_signed(cfg["captions"])
+        vse = embedding.load_model(vsemodel)
     t0 = time.perf_counter()
-    cvec = generate.caption_vectors(vse, caps, cfg, verbose=progress, captions_file=(cfg["captions"], sig))
+    caps, cvec = pool.embed_caption_pool(vse, Path(captions).resolve(), vse_path=vsemodel, cache=cache_dir.resolve(),
+                                         verbose=progress)
     dt = time.perf_counter() - t0
     after = sorted(cache_dir.glob("cvec-*.npy"), key=lambda p: p.stat().st_mtime_ns) if cache_dir.is_dir() else []
     new = [p for p in after if before.get(p) != p.stat().st_mtime_ns]
