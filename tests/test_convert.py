@@ -9,6 +9,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -219,6 +220,29 @@ def test_cvec_cache_is_used_on_second_load(converted, monkeypatch):
     monkeypatch.setattr(embedding, "encode_sentences", fail)
     z = generate.load_all(converted, verbose=False)
     assert z["cvec"].shape == (268, 20)
+
+
+def test_cache_of_a_pool_with_blank_lines_is_the_one_load_uses(tmp_path, golden, monkeypatch):
+    """convert hashed the pool with its blank lines kept, load without them: the shipped cache was never found."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ORIGINAL_FILES:
+        (src / name).symlink_to(GOLDEN / name)
+    (src / "coco_train_caps.txt").unlink()
+    caps = (GOLDEN / "coco_train_caps.txt").read_text(encoding="utf-8").split("\n")
+    (src / "coco_train_caps.txt").write_text("\n".join(caps[:3] + ["", "   "] + caps[3:]), encoding="utf-8")
+    with warnings.catch_warnings():  # (the blank lines are warned about; this test is about the cache key)
+        warnings.simplefilter("ignore", UserWarning)
+        C.convert(src, tmp_path / "dest", progress=False, log=_quiet)
+    assert len(list((tmp_path / "dest" / "cache").glob("cvec-*.npy"))) == 1
+
+    def fail(*a, **k):
+        raise AssertionError("encode_sentences must not run: the cache from convert should be used")
+
+    monkeypatch.setattr(embedding, "encode_sentences", fail)
+    with pytest.warns(UserWarning, match="blank line"):
+        z = generate.load_all(tmp_path / "dest", verbose=False)
+    assert z["cvec"].shape == (268, 20) and z["cap"] == generate.read_captions(GOLDEN / "coco_train_caps.txt")
 
 
 def test_cache_key_changes_with_captions(tmp_path, golden, monkeypatch):
