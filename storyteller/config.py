@@ -211,8 +211,11 @@ def _check_pairs(cfg: Config) -> None:
 
 
 def _check_files(cfg: Config) -> None:
-    """Every non-empty path exists, as the kind of thing its key names, with the companions its loader opens."""
+    """Every non-empty path exists as the kind of thing its key names (a file or a folder), holds the part its
+    key names (:func:`storyteller.formats.check_config`, from the content), with the files its format needs
+    beside it. Raises ConfigError, or ModelFileError from ``formats`` (:func:`load` makes it a ConfigError)."""
     where = cfg.origin
+    beside: list[tuple[str, Path, list[Path]]] = []  # (key, file, the files its format needs beside it)
     for key in PATH_KEYS:
         value = getattr(cfg, key)
         if not value:
@@ -225,39 +228,32 @@ def _check_files(cfg: Config) -> None:
             if not p.is_dir():
                 raise ConfigError(f"{where}: config key '{key}': folder {p} not found; it should hold "
                                   f"{help_for(key).split(': ', 1)[-1]}")
+            names = catalog.TABLE_FILES if key == "sktables" else ()
             if key == "skmodels":
-                _check_encoders(p, where)
-            if key == "sktables":
-                lack = [n for n in catalog.TABLE_FILES if not (p / n).is_file()]
-                if lack:
-                    raise ConfigError(f"{where}: config key 'sktables': {p} lacks {', '.join(lack)}")
+                encoders = {n.replace("_", "-"): formats.encoder_file(p, n) for n in ("uni_skip", "bi_skip")}
+                if not all(e.is_file() for e in encoders.values()):
+                    sets = " or ".join(" + ".join(s) for s in catalog.ENCODER_SETS)
+                    raise ConfigError(f"{where}: config key 'skmodels': {p} lacks the skip-thoughts encoders ({sets})")
+                beside += [(key, e, formats.companions(part, e, check=False)[1:]) for part, e in encoders.items()]
+            lack = [n for n in names if not (p / n).is_file()]
+            if lack:
+                raise ConfigError(f"{where}: config key '{key}': {p} lacks {', '.join(lack)}")
             continue
         if p.is_dir():
             raise ConfigError(f"{where}: config key '{key}' must be a file ({help_for(key)}), not the folder {p}")
         if not p.is_file():
             raise ConfigError(f"{where}: config key '{key}': {p}: file not found. Check the path in the config "
                               "(relative paths are taken from the config file's folder).")
-        for c in catalog.companions(key, p):
-            if not c.is_file():
-                raise ConfigError(f"{where}: config key '{key}': {c.name} not found beside {p}; the loader needs it "
-                                  f"({help_for(key)})")
+        beside.append((key, p, catalog.companions(key, p)))
     for sname, value in cfg.styles.items():
         if not Path(value).is_file():
             raise ConfigError(f"{where}: style '{sname}' (config key 'styles'): {value}: file not found")
-    formats.check_config(cfg.to_dict())  # each file holds the part its key names (from its content)
-
-
-def _check_encoders(folder: Path, where: str) -> None:
-    """``folder`` holds both skip-thoughts encoders, each with the files its format needs beside it."""
-    for name in ("uni_skip", "bi_skip"):
-        path = formats.encoder_file(folder, name)
-        if not path.is_file():
-            sets = " or ".join(" + ".join(s) for s in catalog.ENCODER_SETS)
-            raise ConfigError(f"{where}: config key 'skmodels': {folder} lacks the skip-thoughts encoders ({sets})")
-        lack = [c for c in formats.companions(name.replace("_", "-"), path, key="skmodels") if not c.is_file()]
-        if lack:
-            raise ConfigError(f"{where}: config key 'skmodels': {lack[0].name} not found beside {path}; the loader "
-                              f"needs it ({help_for('skmodels')})")
+    formats.check_config(cfg.to_dict())  # a file of another part is named before its missing companions
+    for key, p, companions in beside:
+        for c in companions:
+            if not c.is_file():
+                raise ConfigError(f"{where}: config key '{key}': {c.name} not found beside {p}; the loader needs it "
+                                  f"({help_for(key)})")
 
 
 def load(config: Any = None, *, require: Iterable[str] = (), check_files: bool = True) -> Config:

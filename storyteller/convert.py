@@ -183,8 +183,9 @@ def _convert_into(dest: Path, final: Path, cfg: dict[str, Any], src: str | Path,
             dec = decoder.load_model(path, cfg["dictionary"])
             decoder.save_model(dec, dest / outs[0], dest / outs[2])
             job.done("decoder", srcs, outs)
-            o = dec.options
-            log(f"decoder: {o['n_words']} words, dim {o['dim']}, dim_word {o['dim_word']}, doutput {o['doutput']}")
+            o = dec.options  # (a format may leave 'doutput' out: the deep output layer is then there or not)
+            log(f"decoder: {o['n_words']} words, dim {o['dim']}, dim_word {o['dim_word']}, "
+                f"doutput {dec.ff_hid is not None}")
             del dec
         out_cfg["decmodel"], out_cfg["dictionary"] = outs[0], outs[2]
 

@@ -14,6 +14,7 @@ from conftest import GOLDEN_VGG_DIR
 from safetensors.torch import save_file
 
 from storyteller import convert as C
+from storyteller import config as config_module
 from storyteller import decoder, embedding, formats, generate, skipthoughts
 from storyteller.errors import ModelFileError
 from storyteller.formats import kiros, native, pickles
@@ -279,9 +280,11 @@ def test_streamed_and_whole_table_readers_agree(golden, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------- a new format
-def test_a_new_format_needs_one_registry_entry(tmp_path, golden, monkeypatch):
+def test_a_new_format_needs_one_registry_entry(tmp_path, golden, config, monkeypatch, capsys):
     """A decoder shipped as one torch file (options + Theano-named arrays): one Format entry (reader, part, sniff)
-    makes every loader of the decoder read it, and the result is the same model as romance.npz."""
+    makes every loader of the decoder read it, and the result is the same model as romance.npz; a config naming
+    it loads (config.load_config checks it, load_all tells the golden story) and converts, with no change outside
+    storyteller.formats (the config, the catalogue and convert ask the registry what the file is and holds)."""
     params = pickles.load_npz(golden.dir / "romance.npz")
     opts = dict(pickles.load_pickle(golden.dir / "romance.npz.pkl"))
     path = tmp_path / "romance.pt"
@@ -303,3 +306,21 @@ def test_a_new_format_needs_one_registry_entry(tmp_path, golden, monkeypatch):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
     with pytest.raises(ModelFileError, match="looks like a decoder in one torch file, expected the visual"):
         embedding.load_model(path)
+
+    # end to end: a config naming it is checked, loaded and tells the golden story, byte for byte
+    cfg = {**config, "decmodel": str(path)}
+    assert config_module.load_config(cfg, require=config_module.STORY_KEYS)["decmodel"] == str(path)
+    with pytest.raises(ModelFileError, match="'vsemodel'.*looks like a decoder in one torch file"):
+        config_module.load_config({**config, "vsemodel": str(path)})
+    z = generate.load_all(cfg, verbose=False)
+    capsys.readouterr()
+    generate.story(z, golden.npz["image_features"][0])
+    assert capsys.readouterr().out == golden.images()[0]["story_default"]["stdout"]
+    # ... and converts to the native format, which loads as the same model
+    written = config_module.write_config(tmp_path / "model", cfg)
+    C.convert(written, tmp_path / "converted", progress=False, log=lambda *a: None)
+    native_cfg = config_module.load_config(tmp_path / "converted")
+    assert formats.identify(native_cfg["decmodel"]) == "native-decoder"
+    again = decoder.load_model(native_cfg["decmodel"], native_cfg["dictionary"])
+    for (name, a), (_, b) in zip(again.state_dict().items(), ref.state_dict().items()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
