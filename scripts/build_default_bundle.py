@@ -36,6 +36,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from storyteller import decoder, embedding  # noqa: E402
 from storyteller import skipthoughts as st  # noqa: E402
 from storyteller.config import write_config  # noqa: E402
 from storyteller.store import atomic_write, sha256_file  # noqa: E402
@@ -43,6 +44,7 @@ from storyteller.tokenize import word_tokenize  # noqa: E402
 from storyteller.train import corpus  # noqa: E402
 from storyteller.train.decoder import DecoderConfig, calibrate_conditioning, make_passages, train_decoder  # noqa: E402
 from storyteller.train.skipthoughts import SkipThoughtConfig, train_skipthoughts  # noqa: E402
+from storyteller.train.vse import synthetic_images  # noqa: E402
 from storyteller.train.vse import VSEConfig, train_vse  # noqa: E402
 
 AUSTEN = ROOT / "data" / "austen"
@@ -226,9 +228,6 @@ def main() -> int:
 def conditioning_scales(work: Path, data: dict, settings: dict) -> dict:
     """Median offset from the book style of the training passages' vectors, and of ``x - c`` at story time
     (simulated: a synthetic class distribution for each subject group -> the VSE's top-100 captions)."""
-    from storyteller import embedding
-    from storyteller.train.vse import synthetic_images
-
     s = np.load(work / "styles.npz")
     passage_offset = float(np.median(np.linalg.norm(s["passage_vecs"] - s["austen_style"], axis=1)))
     vse = embedding.load_model(work / "vse.safetensors")
@@ -246,8 +245,6 @@ def conditioning_scales(work: Path, data: dict, settings: dict) -> dict:
 
 def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metrics: dict, settings: dict,
                  args: argparse.Namespace) -> None:
-    from storyteller import decoder, embedding
-
     tmp_out = out.with_name(out.name + ".partial")
     if tmp_out.exists():
         shutil.rmtree(tmp_out)

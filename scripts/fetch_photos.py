@@ -40,6 +40,7 @@ import json
 import lzma
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
@@ -49,6 +50,7 @@ import zlib
 from pathlib import Path
 
 import yaml
+from PIL import Image, ImageOps
 
 MAX_SIDE = 640
 JPEG_QUALITY = 90
@@ -206,7 +208,6 @@ def read_deb(path: Path, members):
 
 def parse_rcc(blob: bytes) -> dict:
     """Return {resource path: bytes} for a Qt binary resource (.rcc) file."""
-    import struct
     if blob[:4] != b"qres":
         raise ValueError("not a Qt resource bundle")
     ver, tree, data, names = struct.unpack(">IIII", blob[4:20])
@@ -272,8 +273,6 @@ def extract_sources(photos, cache: Path, any_version: bool) -> dict:
 # --------------------------------------------------------------------------
 def make_photo(p: dict, data: bytes):
     """Return (PIL image ready to save, source size, list of changes)."""
-    from PIL import Image, ImageOps
-
     changes = []
     if p.get("loader") == "scipy_face":
         im = Image.frombytes("RGB", (1024, 768), bz2.decompress(data))

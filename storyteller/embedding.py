@@ -24,6 +24,7 @@ from . import formats
 from .errors import ModelFileError  # noqa: F401  (re-exported: older code imports it from here)
 from .gru import KirosGRU, kiros_gates, packed_linear
 from .gru import embedding as gru_embedding
+from .skipthoughts import check_texts
 
 __all__ = ["VSE", "VSEOptions", "load_model", "save_model", "from_weights", "to_theano", "encode_sentences",
            "encode_images", "tokenize_caption"]
@@ -145,8 +146,6 @@ def encode_sentences(
     invalid), matching the dictionary's words as the original's byte strings did. Anything else raises
     :class:`~storyteller.errors.InputError` naming the item's index and type.
     """
-    from .skipthoughts import check_texts
-
     X, _ = check_texts(X, "encode_sentences")
     ids = [model.word_ids(c) for c in X]
     out = np.empty((len(ids), model.options["dim"]), dtype=np.float32)

@@ -22,8 +22,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
+from tqdm import tqdm  # not tqdm.auto: it warns "IProgress not found" in notebooks without ipywidgets
+
 from .catalog import KNOWN_MIRROR, Remote
 from .errors import DownloadError
+from .formats.pickles import read_npy_header
 
 __all__ = ["fetch", "mirror_url", "candidate_urls", "sanity_check", "CHUNK", "CHECKSUMS"]
 
@@ -82,8 +86,6 @@ def _stat_record(path: Path) -> dict[str, int]:
 
 
 def _bar(total: int | None, desc: str, progress: bool, initial: int = 0):
-    from tqdm import tqdm
-
     return tqdm(total=total, initial=initial, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
                 disable=None if progress else True, leave=False, file=sys.stderr)
 
@@ -102,10 +104,6 @@ def sanity_check(path: Path, name: str) -> str | None:
             if bad is not None:
                 return f"archive member {bad!r} fails its CRC check"
         elif lower.endswith(".npy"):
-            import numpy as np
-
-            from .legacy import read_npy_header
-
             with open(path, "rb") as f:
                 shape, _, dtype = read_npy_header(f)
                 start = f.tell()

@@ -1,6 +1,7 @@
 """The GRU of Kiros et al. (skip-thoughts, VSE and the storyteller decoder share it), on ``torch.nn.GRU``.
 
-Theano layout (spec §3.4), row-vector convention, for input size n and hidden size d::
+Theano layout of the original ``gru_layer`` (skip-thoughts ``layers.py``), row-vector convention, for input size
+n and hidden size d::
 
     W (n, 2d), b (2d), U (d, 2d)    columns [0:d] = reset gate r, [d:2d] = update gate u
     Wx (n, d), bx (d), Ux (d, d)

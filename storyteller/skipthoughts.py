@@ -20,7 +20,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from tqdm import tqdm  # not tqdm.auto: it warns "IProgress not found" in notebooks without ipywidgets
 
 from . import formats
-from .errors import ModelFileError
+from .errors import InputError, ModelFileError
 from .gru import KirosGRU
 
 __all__ = ["SkipThoughts", "WordRows", "load_model", "load_tables", "load_encoders", "preprocess", "encode",
@@ -219,8 +219,6 @@ def check_texts(X, func: str = "encode") -> tuple[list[str], list[bool]]:
     string instead of a list, ``None``, numbers, nested lists) raises :class:`~storyteller.errors.InputError`
     naming the item's index and type.
     """
-    from .errors import InputError
-
     if isinstance(X, (str, bytes, bytearray)):
         raise InputError(f"{func}() takes a list of sentences, not a single {type(X).__name__}; "
                          f"wrap it in a list: {func}(model, [text])")
