@@ -21,7 +21,7 @@ from safetensors.torch import load_file, save_file
 from ..errors import ModelFileError
 from ..store import atomic_write
 from .common import Weights, check_options, where
-from .pickles import read_npy_header, read_object_table
+from .pickles import npy_header, read_object_table
 
 __all__ = ["save", "save_tensors", "save_json", "save_array", "save_table", "write_table", "save_words", "load",
            "read_word_dictionary", "read_word_table", "companions"]
@@ -70,11 +70,7 @@ def _npy_header(path: Path, key: str | None) -> tuple[tuple[int, ...], np.dtype]
     if not path.is_file():
         raise ModelFileError(f"{where(path, key)}: file not found. Check the path in config.yaml.")
     with open(path, "rb") as f:
-        try:
-            shape, _, dtype = read_npy_header(f)
-        except Exception as e:
-            raise ModelFileError(f"{where(path, key)} is not a .npy file ({e}).") from None
-    return shape, dtype
+        return npy_header(f, path, key)
 
 
 def write_table(src: str | Path, out: str | Path, *, key: str | None = "sktables",

@@ -27,7 +27,7 @@ from ..errors import ModelFileError
 from .common import where
 
 __all__ = ["ModelFileError", "RestrictedUnpickler", "load_pickle", "load_pickles", "load_npz", "load_object_table",
-           "read_object_table", "read_npy_header", "py2_text"]
+           "read_object_table", "read_npy_header", "npy_header", "py2_text"]
 
 
 def _numpy_reconstruct() -> Any:
@@ -128,6 +128,16 @@ def load_npz(path: str | Path, *, key: str | None = None) -> dict[str, np.ndarra
             f"{where(path, key)}: not a readable numpy .npz ({type(e).__name__}: {e}). "
             "The file may be truncated; re-download it."
         ) from None
+
+
+def npy_header(f: io.BufferedIOBase, path: Path, key: str | None) -> tuple[tuple[int, ...], np.dtype]:
+    """``(shape, dtype)`` of the ``.npy`` open as ``f`` (left at the start of the data); ModelFileError naming
+    ``key`` and ``path`` if it is not a ``.npy``."""
+    try:
+        shape, _, dtype = read_npy_header(f)
+    except Exception as e:
+        raise ModelFileError(f"{where(path, key)} is not a .npy file ({e}).") from None
+    return shape, dtype
 
 
 def read_npy_header(f: io.BufferedIOBase) -> tuple[tuple[int, ...], bool, np.dtype]:
@@ -302,10 +312,7 @@ def read_object_table(path: str | Path, *, key: str | None = None,
     _exists(path, key)
     make = make_rows or (lambda n, d: np.empty((n, d), dtype=np.float32))
     with open(path, "rb") as f:
-        try:
-            shape, _, dtype = read_npy_header(f)
-        except Exception as e:
-            raise ModelFileError(f"{where(path, key)}: not a .npy file ({e}).") from None
+        shape, dtype = npy_header(f, path, key)
         if not dtype.hasobject:
             raise ModelFileError(f"{where(path, key)}: expected a pickled object array, found {dtype}.")
         if len(shape) != 1:
