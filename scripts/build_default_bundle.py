@@ -44,8 +44,7 @@ from storyteller.tokenize import word_tokenize  # noqa: E402
 from storyteller.train import corpus  # noqa: E402
 from storyteller.train.decoder import DecoderConfig, calibrate_conditioning, make_passages, train_decoder  # noqa: E402
 from storyteller.train.skipthoughts import SkipThoughtConfig, train_skipthoughts  # noqa: E402
-from storyteller.train.vse import synthetic_images  # noqa: E402
-from storyteller.train.vse import VSEConfig, train_vse  # noqa: E402
+from storyteller.train.vse import VSEConfig, synthetic_images, train_vse  # noqa: E402
 
 AUSTEN = ROOT / "data" / "austen"
 CAPTIONS = ROOT / "data" / "captions"

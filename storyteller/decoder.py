@@ -19,6 +19,9 @@ from torch import nn
 
 from . import formats
 from .errors import ModelFileError  # noqa: F401  (re-exported: older code imports it from here)
+
+# Beam search and sampling live in generation.py; their old names stay importable from here.
+from .generation import UNK_COST, beam_search, run_sampler, sample  # noqa: F401
 from .gru import KirosGRU, embedding, packed_linear
 
 __all__ = ["Decoder", "DecoderOptions", "load_model", "save_model", "from_weights", "to_theano", "beam_search",
@@ -158,8 +161,3 @@ def save_model(dec: Decoder, path: str | Path, path_to_dictionary: str | Path | 
 def to_theano(dec: Decoder) -> dict[str, np.ndarray]:
     """Parameters in the original naming (as ``romance.npz`` stores them)."""
     return formats.kiros.to_theano("decoder", dec.state_dict())
-
-
-# ------------------------------------------------------------------------------------------------ search
-# Beam search and sampling live in generation.py; their old names stay importable from here.
-from .generation import UNK_COST, beam_search, run_sampler, sample  # noqa: F401

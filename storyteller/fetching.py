@@ -181,7 +181,7 @@ def _stream_once(url: str, part: Path, desc: str, progress: bool, timeout: float
         if isinstance(e.reason, (TimeoutError, socket.timeout, ConnectionResetError)):
             raise _Transient(_describe_error(e)) from None
         raise
-    except (TimeoutError, socket.timeout, ConnectionResetError, http.client.HTTPException) as e:
+    except (TimeoutError, ConnectionResetError, http.client.HTTPException) as e:
         raise _Transient(_describe_error(e)) from None
     with resp:
         status = getattr(resp, "status", None)
@@ -213,8 +213,8 @@ def _stream_once(url: str, part: Path, desc: str, progress: bool, timeout: float
                 while True:
                     try:
                         block = resp.read(CHUNK)
-                    except (http.client.IncompleteRead, ConnectionResetError, TimeoutError, socket.timeout,
-                            OSError, http.client.HTTPException) as e:
+                    except (http.client.IncompleteRead, ConnectionResetError, TimeoutError, OSError,
+                            http.client.HTTPException) as e:
                         raise _Transient(_describe_error(e)) from None
                     if not block:
                         break

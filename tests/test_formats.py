@@ -13,8 +13,8 @@ import torch
 from conftest import GOLDEN_VGG_DIR
 from safetensors.torch import save_file
 
-from storyteller import convert as C
 from storyteller import config as config_module
+from storyteller import convert as C
 from storyteller import decoder, embedding, formats, generate, skipthoughts
 from storyteller.errors import ModelFileError
 from storyteller.formats import kiros, native, pickles
