@@ -23,8 +23,10 @@ from torch import nn
 from tqdm import tqdm  # not tqdm.auto: it warns "IProgress not found" in notebooks without ipywidgets
 
 from .. import embedding
-from .common import Checkpoint, Timer, pick_device, seed_everything
+from ..store import atomic_write
+from .common import Checkpoint, fit, seed_everything
 from .corpus import build_dictionary
+from .distributed import fingerprint, setup
 
 __all__ = ["VSEConfig", "contrastive_loss", "synthetic_images", "train_vse", "recall_at_k"]
 
@@ -100,6 +102,7 @@ def train_vse(
     checkpoint: str | Path | None = None,
     time_budget: float | None = None,
     half: bool = False,
+    checkpoint_every: int = 200,
 ) -> dict:
     """Train a VSE and write ``out_path`` (``.safetensors`` + ``.json`` + ``.dictionary.json``).
 
@@ -107,11 +110,17 @@ def train_vse(
     ``caption_classes`` (the class indices each caption describes) for synthetic class-distribution images.
     ``caption_groups`` (a subject id per caption) keeps same-subject pairs out of the negatives and defines a
     hit for the held-out recall@K.
+
+    Under torchrun every process calls this with the same arguments: each embeds its shard of every batch
+    (``config.batch_size`` per process) and the contrastive loss is taken over the whole global batch (the
+    embeddings of the other shards are gathered), so the negatives are the same as on one process. Only rank 0
+    writes the files; every process returns the metrics.
     """
     if (image_features is None) == (caption_classes is None):
         raise ValueError("give exactly one of image_features (real pairs) or caption_classes (class pairs)")
     cfg = config or VSEConfig()
-    dev = pick_device(device)
+    world = setup(device)
+    dev = world.device
     gen = seed_everything(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     out_path = Path(out_path)
@@ -136,45 +145,45 @@ def train_vse(
     held_feats = images(held)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     ckpt = Checkpoint(checkpoint or out_path.with_suffix(".ckpt"))
-    epoch, history = 0, []
-    if resume and ckpt.exists():
-        s = ckpt.load()
-        model.load_state_dict(s["model"]), opt.load_state_dict(s["opt"])
-        epoch, history = s["epoch"], s["history"]
-        gen.set_state(s["gen"])
-        rng.bit_generator.state = s["np_gen"]
-    timer = Timer(time_budget)
-    bar = tqdm(total=cfg.epochs, initial=epoch, desc="VSE", unit="epoch")
-    while epoch < cfg.epochs and not timer.expired:
-        model.train()
-        order = torch.randperm(len(train), generator=gen).tolist()
-        total = 0.0
-        for i in range(0, len(order), cfg.batch_size):
-            idx = [train[j] for j in order[i:i + cfg.batch_size]]
-            im = nn.functional.normalize(model.image_vectors(torch.from_numpy(images(idx)).to(dev)), dim=1)
+
+    def batch_loss(idx: Sequence[int]) -> tuple[torch.Tensor, int]:
+        """The hinge loss of the whole global batch ``idx`` (on every process: its images draw from ``rng``)."""
+        feats = images(idx)
+        if world.size == 1:
+            im = nn.functional.normalize(model.image_vectors(torch.from_numpy(feats).to(dev)), dim=1)
             s = nn.functional.normalize(model.sentence_vectors([ids[j] for j in idx]), dim=1)
-            g = torch.from_numpy(groups[idx]).to(dev)
-            same = g[:, None] == g[None, :]
-            loss = contrastive_loss(im, s, cfg.margin, same)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-            total += float(loss.detach())
-        model.eval()
+        else:  # embed this process's shard; the others' embeddings come from their processes
+            lo, hi = world.span(len(idx))
+            mine = slice(lo, hi) if hi > lo else slice(0, 1)  # an empty shard still runs (DDP), weighted 0
+            im_mine = nn.functional.normalize(model.image_vectors(torch.from_numpy(feats[mine]).to(dev)), dim=1)
+            s_mine = nn.functional.normalize(model.sentence_vectors([ids[j] for j in idx[mine]]), dim=1)
+            sizes = world.sizes(len(idx))
+            im, s = world.all_rows(im_mine[: hi - lo], sizes), world.all_rows(s_mine[: hi - lo], sizes)
+        g = torch.from_numpy(groups[idx]).to(dev)
+        same = g[:, None] == g[None, :]
+        loss = contrastive_loss(im, s, cfg.margin, same)
+        if world.size > 1 and hi == lo:
+            loss = loss + 0.0 * (im_mine.sum() + s_mine.sum())
+        return loss, 1  # a sum over the batch, not normalised (as the original)
+
+    def evaluate(train_total: float, _last: float) -> dict:
         rec = recall_at_k(model, held_feats, [captions[i] for i in held], groups[held].tolist(),
                           groups[held].tolist())
-        epoch += 1
-        history.append({"epoch": epoch, "train_loss": total / len(train), **rec})
-        bar.update(1)
-        bar.set_postfix(loss=f"{total / len(train):.3f}", **{k: f"{v:.1f}" for k, v in rec.items()})
-        ckpt.save(model=model.state_dict(), opt=opt.state_dict(), epoch=epoch, history=history,
-                  gen=gen.get_state(), np_gen=rng.bit_generator.state, config=asdict(cfg))
-    bar.close()
+        if world.main:
+            tqdm.write("VSE: train loss {:.3f}, held-out {}".format(
+                train_total / len(train), ", ".join(f"{k} {v:.1f}" for k, v in rec.items())))
+        return {"train_loss": train_total / len(train), **rec}
+
+    data = fingerprint(ids, groups, image_features if image_features is not None else caption_classes)
+    epoch, history = fit("VSE", {"model": model}, opt, cfg, train, held, batch_loss, gen, ckpt, resume=resume,
+                         time_budget=time_budget, checkpoint_every=checkpoint_every, evaluate=evaluate, np_rng=rng,
+                         global_loss=True, data_id=data)
     model.eval().cpu()
-    embedding.save_model(model, out_path, half=half)
     metrics = {"vocabulary": len(worddict) + 2, "train_captions": len(train), "heldout_captions": len(held),
                "epochs_done": epoch, "history": history, "config": asdict(cfg), "finished": epoch >= cfg.epochs,
                "recall_note": "image->text on held-out captions; a hit is a caption of the image's subject group"}
-    out_path.with_suffix(".training.json").write_text(json.dumps(metrics, indent=1))
+    if world.main:
+        embedding.save_model(model, out_path, half=half)
+        with atomic_write(out_path.with_suffix(".training.json")) as tmp:
+            tmp.write_text(json.dumps(metrics, indent=1))
     return metrics
