@@ -13,8 +13,10 @@ from torch import nn
 
 from .. import decoder as dec_mod
 from .. import skipthoughts as st
-from .common import Checkpoint, fit, output_on, pad, pick_device, seed_everything
+from ..store import atomic_write
+from .common import Checkpoint, fit, output_on, pad, seed_everything
 from .corpus import build_dictionary
+from .distributed import fingerprint, setup
 
 __all__ = ["DecoderConfig", "make_passages", "train_decoder"]
 
@@ -63,18 +65,24 @@ def train_decoder(
     checkpoint: str | Path | None = None,
     time_budget: float | None = None,
     half: bool = False,
+    checkpoint_every: int = 200,
 ) -> dict:
     """Train on tokenised ``passages`` and write ``out_path`` (``.safetensors`` + ``.json`` +
-    ``.dictionary.json``). Returns metrics including held-out perplexity."""
+    ``.dictionary.json``). Returns metrics including held-out perplexity.
+
+    Under torchrun every process calls this with the same arguments and trains its shard of each batch
+    (``config.batch_size`` per process); only rank 0 writes the files, every process returns the metrics.
+    """
     cfg = config or DecoderConfig()
-    dev = pick_device(device)
+    world = setup(device)
+    dev = world.device
     gen = seed_everything(cfg.seed)
     out_path = Path(out_path)
     worddict = build_dictionary(passages, cfg.max_words)
     ids = [[worddict.get(w, 1) for w in p] + [0] for p in passages]
     # Condition on each passage's own skip-thought vector (the encoder is fixed; computed once).
     stv.to(dev)
-    ctx = torch.from_numpy(st.encode(stv, [" ".join(p) for p in passages], preprocessed=True, verbose=True,
+    ctx = torch.from_numpy(st.encode(stv, [" ".join(p) for p in passages], preprocessed=True, verbose=world.main,
                                      batch_size=256))
     perm = torch.randperm(len(ids), generator=gen).tolist()
     n_held = max(1, int(len(ids) * cfg.heldout))
@@ -94,12 +102,14 @@ def train_decoder(
         return nn.functional.cross_entropy(output_on(model.logits, hs, mask), y[mask], reduction="sum"), int(mask.sum())
 
     epoch, history = fit("decoder", {"model": model}, opt, cfg, train, held, batch_loss, gen, ckpt, resume=resume,
-                         time_budget=time_budget)
+                         time_budget=time_budget, checkpoint_every=checkpoint_every, data_id=fingerprint(ids))
     model.eval().cpu()
-    dec_mod.save_model(model, out_path, half=half)
     metrics = {"vocabulary": V, "train_passages": len(train), "heldout_passages": len(held), "epochs_done": epoch,
                "history": history, "config": asdict(cfg), "finished": epoch >= cfg.epochs}
-    out_path.with_suffix(".training.json").write_text(json.dumps(metrics, indent=1))
+    if world.main:
+        dec_mod.save_model(model, out_path, half=half)
+        with atomic_write(out_path.with_suffix(".training.json")) as tmp:
+            tmp.write_text(json.dumps(metrics, indent=1))
     return metrics
 
 

@@ -19,8 +19,10 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from .. import skipthoughts as st
 from ..gru import KirosGRU
-from .common import Checkpoint, fit, output_on, pad, pick_device, seed_everything
+from ..store import atomic_write
+from .common import Checkpoint, fit, output_on, pad, seed_everything
 from .corpus import build_dictionary
+from .distributed import fingerprint, setup
 
 __all__ = ["SkipThoughtConfig", "SkipThoughtNet", "train_skipthoughts"]
 
@@ -91,13 +93,17 @@ def train_skipthoughts(
     checkpoint: str | Path | None = None,
     time_budget: float | None = None,
     half: bool = False,
+    checkpoint_every: int = 200,
 ) -> dict:
     """Train on ``docs`` (documents -> contiguous sentences -> tokens) and write the encoders and tables.
 
-    ``extra_words`` are always in the vocabulary (e.g. every word of the caption pool). Returns metrics.
+    ``extra_words`` are always in the vocabulary (e.g. every word of the caption pool). Returns metrics. Under
+    torchrun every process calls this with the same arguments and trains its shard of each batch
+    (``config.batch_size`` per process); only rank 0 writes the files, every process returns the metrics.
     """
     cfg = config or SkipThoughtConfig()
-    dev = pick_device(device)
+    world = setup(device)
+    dev = world.device
     gen = seed_everything(cfg.seed)
     worddict = build_dictionary((s for doc in docs for s in doc), cfg.max_words, cfg.min_count)
     for w in extra_words:
@@ -134,7 +140,8 @@ def train_skipthoughts(
 
     # Four decoders (uni/bi x prev/next) predict every target token: losses are per-token means over all four.
     epoch, history = fit("skip-thoughts", {"uni": uni, "bi": bi}, opt, cfg, train, held, batch_loss, gen, ckpt,
-                         resume=resume, time_budget=time_budget)
+                         resume=resume, time_budget=time_budget, checkpoint_every=checkpoint_every,
+                         data_id=fingerprint(ids, trip, words))
     uni.eval().cpu(), bi.eval().cpu()
     model = st.SkipThoughts(
         uni=uni.encoder, bi=bi.encoder,
@@ -143,8 +150,10 @@ def train_skipthoughts(
         uoptions={"dim_word": cfg.dim_word, "dim": cfg.uni_dim, "n_words_src": V, "encoder": "gru"},
         boptions={"dim_word": cfg.dim_word, "dim": cfg.bi_dim, "n_words_src": V, "encoder": "gru"},
     )
-    st.save_model(model, out_models, out_tables, half=half)
     metrics = {"vocabulary": V, "train_triples": len(train), "heldout_triples": len(held),
                "epochs_done": epoch, "history": history, "config": asdict(cfg), "finished": epoch >= cfg.epochs}
-    (Path(out_models) / "skipthoughts_training.json").write_text(json.dumps(metrics, indent=1))
+    if world.main:
+        st.save_model(model, out_models, out_tables, half=half)
+        with atomic_write(Path(out_models) / "skipthoughts_training.json") as tmp:
+            tmp.write_text(json.dumps(metrics, indent=1))
     return metrics
