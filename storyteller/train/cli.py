@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import config as model_config
+from ..errors import InputError
 from ..store import atomic_write
 
 __all__ = ["register", "run"]
@@ -35,13 +36,19 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     if not any(a.dest == "config" for a in p._actions):
         p.add_argument("--config", default=None, help="the model the untrained parts come from (a folder or "
                                                       "config.yaml; default: the bundle)")
-    p.add_argument("--device", default="auto", help="auto (cuda if present), cpu or cuda")
+    p.add_argument("--device", default="auto", help="auto (cuda if present), cpu or cuda; under torchrun each "
+                                                    "process takes the GPU of its LOCAL_RANK")
     p.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
     p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=None, help="batch size per process (under torchrun the "
+                                                                "optimiser step takes batch size x processes)")
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument("--time-budget", type=float, default=None, help="stop (checkpointed) after this many seconds")
+    p.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS",
+                   help="write the checkpoint every STEPS optimiser steps (default 200) and after every epoch")
+    p.add_argument("--backend", default="auto", choices=("auto", "gloo", "nccl"),
+                   help="torch.distributed backend under torchrun: auto (NCCL on GPUs, gloo on CPU), gloo or nccl")
     p.add_argument("--half", action="store_true", help="store weights as float16 (half the disk)")
 
 
@@ -61,6 +68,7 @@ def register(parser: argparse.ArgumentParser, command: str) -> None:
         parser.add_argument("--dim-word", type=int, default=None)
         parser.add_argument("--uni-dim", type=int, default=None)
         parser.add_argument("--bi-dim", type=int, default=None)
+        parser.add_argument("--dec-dim", type=int, default=None, help="size of the training-only decoders")
         parser.add_argument("--max-words", type=int, default=None)
     elif command == "train-decoder":
         parser.add_argument("texts", nargs="+", type=Path, help="text files (.txt/.txt.gz) or folders")
@@ -185,20 +193,49 @@ def _make_style(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import generate, skipthoughts
-
     cmd = args.command
     if cmd == "make-style":
         return _make_style(args)
-    args.out.mkdir(parents=True, exist_ok=True)
+    from .distributed import report_errors
+
+    return report_errors(lambda: _train(args))
+
+
+def _train(args: argparse.Namespace) -> int:
+    """One training command on this process's share of the torchrun world (or alone). Rank 0 writes the
+    outputs while the other processes wait for it (torchrun would stop it if one exited first with status 3)."""
+    from .distributed import current
+
+    code = _train_and_write(args)
+    current().barrier()
+    if code == 3:
+        from .distributed import note_exit
+
+        note_exit("stopped before the last epoch (--time-budget): run the same command with --resume to continue")
+    return code
+
+
+def _train_and_write(args: argparse.Namespace) -> int:
+    from .. import skipthoughts
+    from .distributed import setup
+
+    cmd = args.command
+    if args.checkpoint_every < 1:
+        raise InputError(f"--checkpoint-every {args.checkpoint_every}: give a number of steps of at least 1")
+    world = setup(args.device, args.backend)
+    if world.main:
+        args.out.mkdir(parents=True, exist_ok=True)
     out = args.out.resolve()
+    common = {"device": args.device, "resume": args.resume, "time_budget": args.time_budget, "half": args.half,
+              "checkpoint_every": args.checkpoint_every}
     if cmd == "train-skipthoughts":
         from .skipthoughts import SkipThoughtConfig, train_skipthoughts
 
         base = model_config.load(args.config)
         cfg = _config(SkipThoughtConfig, args)
-        m = train_skipthoughts(_docs(args.texts), args.out, args.out, cfg, device=args.device, resume=args.resume,
-                               time_budget=args.time_budget, half=args.half)
+        m = train_skipthoughts(_docs(args.texts), args.out, args.out, cfg, **common)
+        if not world.main:
+            return _status(m)
         # the base's decoder and styles belong to the old encoder's vector space
         write_output_config(out, base, cmd, skmodels=str(out), sktables=str(out), decmodel="", dictionary="",
                             negbias="", posbias="", styles={})
@@ -211,8 +248,9 @@ def run(args: argparse.Namespace) -> int:
         token_passages = make_passages(_docs(args.texts), args.min_tokens, args.max_tokens, args.stride)
         if not token_passages:
             raise ValueError("no passages of the asked length; lower --min-tokens")
-        m = train_decoder(token_passages, stv, args.out / "decoder.safetensors", cfg, device=args.device,
-                          resume=args.resume, time_budget=args.time_budget, half=args.half)
+        m = train_decoder(token_passages, stv, args.out / "decoder.safetensors", cfg, **common)
+        if not world.main:
+            return _status(m)
         book = skipthoughts.encode(stv, [" ".join(p) for p in token_passages], preprocessed=True).mean(0)
         with atomic_write(args.out / "book_style.npy") as tmp, open(tmp, "wb") as f:
             np.save(f, book.astype(np.float32))
@@ -232,8 +270,7 @@ def run(args: argparse.Namespace) -> int:
             feats = np.load(args.features)
             if len(feats) != len(caps):
                 raise ValueError(f"{args.features} has {len(feats)} rows but {args.captions} has {len(caps)} captions")
-            m = train_vse(caps, args.out / "vse.safetensors", cfg, image_features=feats, device=args.device,
-                          resume=args.resume, time_budget=args.time_budget, half=args.half)
+            m = train_vse(caps, args.out / "vse.safetensors", cfg, image_features=feats, **common)
         else:
             groups = json.loads(args.groups.read_text())
             by_name = {g["name"]: (i, g["classes"]) for i, g in enumerate(groups)}
@@ -246,7 +283,9 @@ def run(args: argparse.Namespace) -> int:
                     classes.append(sorted({c for n in names for c in by_name[n][1]}))
                     gids.append(by_name[names[0]][0])
             m = train_vse(caps, args.out / "vse.safetensors", cfg, caption_classes=classes, caption_groups=gids,
-                          device=args.device, resume=args.resume, time_budget=args.time_budget, half=args.half)
+                          **common)
+        if not world.main:
+            return _status(m)
         # the captions the VSE was trained on are its caption pool; the caption style follows the pool
         with atomic_write(out / "captions.txt") as tmp:
             tmp.write_text("".join(" ".join(c.split()) + "\n" for c in caps), encoding="utf-8")
@@ -260,5 +299,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"unknown command {cmd}")
     last = m["history"][-1] if m["history"] else {}
     print(json.dumps({"finished": m["finished"], "epochs_done": m["epochs_done"], **last}))
-    return 0 if m["finished"] else 3
+    return _status(m)
+
+
+def _status(metrics: dict) -> int:
+    """The exit status of a training command: 0 when finished, 3 when stopped early (resume to finish)."""
+    return 0 if metrics["finished"] else 3
 
