@@ -14,6 +14,42 @@ are ~50 MB; move or ``convert`` the base model and the output's config must be w
   captions (their mean skip-thought vector, the definition of the original caption_style.npy).
 * ``train-vse``: the new VSE and its captions as the caption pool (``captions.txt``); the caption style is made
   anew from that pool with the base's skip-thoughts; the rest comes from the base.
+
+Training across processes and hosts
+-----------------------------------
+The same commands run data-parallel under PyTorch's launcher, one process per device (``torch.distributed`` +
+DistributedDataParallel; gloo on CPU, NCCL on GPUs; ``LOCAL_RANK`` picks each process's GPU)::
+
+    torchrun --nproc_per_node=4 -m storyteller train-decoder TEXTS --out OUT --batch-size 16 --resume
+
+``--batch-size`` is per process: each optimiser step takes ``batch size x processes`` items of the same seeded
+order one process would take, each process its contiguous share; losses, token counts and gradients are summed
+over the processes, so 4 processes at 16 follow the loss curve of one process at 64 (up to the order of float32
+sums; the VSE's contrastive loss is taken over the whole global batch, its embeddings gathered). Without torchrun
+(or with one process) a command trains exactly as before. Only rank 0 writes: checkpoints (atomically, every
+``--checkpoint-every`` steps and after each epoch), the trained files, ``config.yaml``, the progress bars and the
+result line. ``--resume`` continues from the last checkpoint after a stop or a crash of any process: rank 0 reads
+it and sends it to the others (weights, optimiser, data order, every process's random generators), so the run
+continues as if never interrupted. ``--time-budget`` is decided by all processes together; a run stopped by it
+exits with status 3 (torchrun reports that as a failure and names the reason: run the same command again).
+
+Several hosts: start the same command on every host, each with its ``--node_rank``, all pointing at host 0::
+
+    # on each of 2 hosts with 8 GPUs (node_rank 0 on the host at 10.0.0.1, 1 on the other)
+    torchrun --nnodes=2 --node_rank=0 --nproc_per_node=8 --master_addr=10.0.0.1 --master_port=29500 \
+        -m storyteller train-skipthoughts BOOKS/ --out run1 --batch-size 16 --resume
+    # or elastic, restarting the world from the last checkpoint after a failure (any --node_rank order):
+    torchrun --nnodes=2 --nproc_per_node=8 --rdzv-backend=c10d --rdzv-endpoint=10.0.0.1:29500 \
+        --rdzv-id=run1 --max-restarts=3 -m storyteller train-decoder TEXTS --out run1 --resume
+
+Every host needs the same code, the same input files at the same paths and the same ``--config`` model (the
+processes compare their settings, data and model shapes at the start and stop with one line naming the first
+difference). ``--out`` matters on rank 0's host only: with a fixed ``--node_rank`` rank 0 is always the first
+process of node 0, and the other hosts need no shared disk; with the elastic rendezvous rank 0 may land on
+another host after a restart, so there ``--out`` must be a folder every host shares. ``--backend gloo`` also runs on GPUs; ``--backend nccl`` without GPUs,
+``--device cuda:N`` under torchrun, or more processes on a host than it has GPUs stop with one clear line. Under
+torchrun an error every process meets alike is printed once per host (by its ``LOCAL_RANK`` 0), other errors by the
+process that met them, prefixed with its rank; torchrun then prints its own failure summary.
 """
 from __future__ import annotations
 

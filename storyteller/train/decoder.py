@@ -82,8 +82,13 @@ def train_decoder(
     ids = [[worddict.get(w, 1) for w in p] + [0] for p in passages]
     # Condition on each passage's own skip-thought vector (the encoder is fixed; computed once).
     stv.to(dev)
-    ctx = torch.from_numpy(st.encode(stv, [" ".join(p) for p in passages], preprocessed=True, verbose=world.main,
-                                     batch_size=256))
+    texts = [" ".join(p) for p in passages]
+    if world.size == 1:
+        ctx = torch.from_numpy(st.encode(stv, texts, preprocessed=True, verbose=True, batch_size=256))
+    else:  # each process encodes its share, then all have all (the same float32 vectors on every process)
+        lo, hi = world.span(len(texts))
+        mine = st.encode(stv, texts[lo:hi], preprocessed=True, verbose=world.main, batch_size=256) if hi > lo else None
+        ctx = torch.from_numpy(np.concatenate([v for v in world.gather(mine) if v is not None]))
     perm = torch.randperm(len(ids), generator=gen).tolist()
     n_held = max(1, int(len(ids) * cfg.heldout))
     held, train = perm[:n_held], perm[n_held:]
