@@ -137,7 +137,8 @@ def history(folder: Path, name: str) -> list[dict]:
 
 
 def assert_close_runs(a: Path, b: Path, model: str, keys: tuple[str, ...]) -> None:
-    ha, hb = history(a, model.replace(".safetensors", ".training.json")), history(b, model.replace(".safetensors", ".training.json"))
+    log = model.replace(".safetensors", ".training.json")
+    ha, hb = history(a, log), history(b, log)
     assert [h["epoch"] for h in ha] == [h["epoch"] for h in hb] == [1, 2, 3]
     for x, y in zip(ha, hb):
         for k in keys:
@@ -310,3 +311,8 @@ def test_vse_resumes_mid_epoch_exactly_on_one_process(work):
     assert again["history"] == full["history"]
     a, b = weights(work / "v1", "vse.safetensors"), weights(work / "v2", "vse.safetensors")
     assert all(np.array_equal(a[k], b[k]) for k in a)
+    # resuming with another (global) batch size would skip the wrong items: refused, naming both
+    train_vse(caps, work / "v3" / "vse.safetensors", cfg, caption_classes=classes, device="cpu", time_budget=1e-6)
+    cfg.batch_size = 4
+    with pytest.raises(InputError, match="global batch 8.*--batch-size 4"):
+        train_vse(caps, work / "v3" / "vse.safetensors", cfg, caption_classes=classes, device="cpu", resume=True)

@@ -46,8 +46,9 @@ Every host needs the same code, the same input files at the same paths and the s
 processes compare their settings, data and model shapes at the start and stop with one line naming the first
 difference). ``--out`` matters on rank 0's host only: with a fixed ``--node_rank`` rank 0 is always the first
 process of node 0, and the other hosts need no shared disk; with the elastic rendezvous rank 0 may land on
-another host after a restart, so there ``--out`` must be a folder every host shares. ``--backend gloo`` also runs on GPUs; ``--backend nccl`` without GPUs,
-``--device cuda:N`` under torchrun, or more processes on a host than it has GPUs stop with one clear line. Under
+another host after a restart, so there ``--out`` must be a folder every host shares. ``--backend gloo`` also runs
+on GPUs; ``--backend nccl`` without GPUs, ``--device cuda:N`` under torchrun, or more processes on a host than it
+has GPUs stop with one clear line. Under
 torchrun an error every process meets alike is printed once per host (by its ``LOCAL_RANK`` 0), other errors by the
 process that met them, prefixed with its rank; torchrun then prints its own failure summary.
 """

@@ -152,8 +152,9 @@ def fit(
     without gradients; default: the held-out loss and perplexity over ``held``). ``np_rng`` is a numpy generator
     the batches draw from (checkpointed with them). ``data_id`` fingerprints the data, to check that all processes
     read the same. ``time_budget`` (seconds) stops the run, checkpointed, after the step during which it ran out
-    (at least one step per call, so that repeated calls always advance). Only rank 0 writes the checkpoint (atomically) and shows progress; on resume it reads the
-    checkpoint and sends it to the other processes. Returns (epochs done, per-epoch history).
+    (at least one step per call, so that repeated calls always advance). Only rank 0 writes the checkpoint
+    (atomically) and shows progress; on resume it reads the checkpoint and sends it to the other processes.
+    Returns (epochs done, per-epoch history).
     Raises :class:`~storyteller.errors.InputError` when the checkpoint was written with another global batch size,
     and :class:`~storyteller.train.distributed.WorldMismatch` when the processes disagree on their settings.
     """
@@ -194,7 +195,7 @@ def fit(
                   global_batch=cfg.batch_size * W, processes=W, **extra)
 
     def heldout(last: float) -> dict:
-        tot, cnt = 0.0, 0
+        tot, cnt = 0.0, 0.0
         size = cfg.batch_size * W
         for i in range(0, len(held), size):
             part, counts = (held[i:i + size], True) if W == 1 or global_loss else world.shard(held[i:i + size])
@@ -204,7 +205,8 @@ def fit(
         if W > 1 and not global_loss:
             tot, cnt = world.all_sum([tot, cnt])
         if world.main:
-            tqdm.write(f"{name} epoch {epoch + 1}: held-out loss {tot / cnt:.3f} (perplexity {math.exp(tot / cnt):.1f})")
+            tqdm.write(f"{name} epoch {epoch + 1}: held-out loss {tot / cnt:.3f} "
+                       f"(perplexity {math.exp(tot / cnt):.1f})")
         return {"heldout_loss": tot / cnt, "heldout_ppl": math.exp(tot / cnt), "train_loss_last": last}
 
     progressed = False  # every call makes at least one step, so that a run under a tiny budget still advances
@@ -216,11 +218,12 @@ def fit(
         bar = tqdm(order[step:], desc=f"{name} epoch {epoch + 1}/{cfg.epochs}", unit="batch", disable=not world.main)
         for b in bar:
             items = [train[i] for i in b]
+            count: float
             if W == 1:
                 loss, n = step_loss(items)
                 opt.zero_grad()
                 (loss / n).backward()
-                total, count, expired = float(loss.detach()), n, timer.expired
+                total, count, expired = float(loss.detach()), n, False
             else:
                 part, counts = (items, True) if global_loss else world.shard(items)
                 loss, n = step_loss(part)
@@ -236,6 +239,8 @@ def fit(
                 ((loss * W) / count).backward()
             nn.utils.clip_grad_norm_(params, cfg.grad_clip)
             opt.step()
+            if W == 1:  # (several processes agreed on it above, with the loss sums)
+                expired = timer.expired
             step, progressed = step + 1, True
             epoch_total, last = epoch_total + total, total / count
             bar.set_postfix(loss=f"{last:.3f}")

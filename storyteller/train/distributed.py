@@ -92,10 +92,10 @@ class World:
         return flag if self.size == 1 else self.all_sum([float(flag)])[0] > 0
 
     def broadcast(self, obj: T) -> T:
-        """Rank 0's ``obj`` on every process (pickled; tensors arrive on the CPU)."""
+        """Rank 0's ``obj`` on every process (sent pickled)."""
         if self.size == 1:
             return obj
-        box = [obj if self.main else None]
+        box: list[Any] = [obj if self.main else None]
         dist.broadcast_object_list(box, src=0, device=self._object_device())
         return box[0]
 
