@@ -234,3 +234,260 @@ def _closed_pipe(*args: str) -> tuple[int, str]:
 def test_closed_pipe_is_quiet():
     # exit status 141 (128 + SIGPIPE, what a shell shows for `yes | head -1`), nothing on stderr
     assert _closed_pipe("images/cat.jpg", "--k", "5", "--bw", "2") == (141, "")
+
+
+# ------------------------------------------------------------------ generation options, JSON Lines, --out
+def test_help_lists_every_generation_knob_with_its_default():
+    import dataclasses
+
+    from storyteller.generation import GenerationConfig
+
+    text = " ".join(story_help().split())  # argparse wraps lines
+    for f in dataclasses.fields(GenerationConfig):
+        flag = "--" + f.name.replace("_", "-")
+        assert flag in text, flag
+        assert f"(default: {f.default})" in text.split(flag, 1)[1], flag  # the default follows the option
+    for opt in ("--prompt", "--dialogue", "--context", "--sequence", "--next", "--writer", "--json", "--out",
+                "--progress", "eval-vse", "eval-decoder"):
+        assert opt in text, opt
+
+
+def story_help() -> str:
+    from storyteller.__main__ import story_parser
+
+    return story_parser().format_help()
+
+
+def test_a_new_generation_knob_becomes_an_option(monkeypatch):
+    import dataclasses
+
+    from storyteller import generation
+
+    @dataclasses.dataclass
+    class Extended(generation.GenerationConfig):
+        typical_p: float = 1.0
+
+    monkeypatch.setattr(generation, "GenerationConfig", Extended)
+    from storyteller.__main__ import story_parser
+
+    assert "--typical-p" in story_parser().format_help()
+    args = story_parser().parse_args(["x.png", "--typical-p", "0.5", "--temperature", "0.7", "--do-sample"])
+    from storyteller.cli import generation_from_args
+
+    gen = generation_from_args(args)
+    assert (gen.typical_p, gen.temperature, gen.do_sample, gen.num_beams) == (0.5, 0.7, True, 50)
+
+
+@pytest.mark.parametrize("args,needle", [(["--top-p", "2"], "--top-p"), (["--temperature", "0"], "--temperature"),
+                                         (["--min-new-tokens", "5", "--max-new-tokens", "3"], "--min-new-tokens")])
+def test_bad_generation_option_is_one_line_before_loading(capsys, image, monkeypatch, args, needle):
+    from storyteller import pipeline
+
+    monkeypatch.setattr(pipeline, "load", lambda *a, **k: pytest.fail("checked before loading"))
+    assert main([str(image), *args]) == 1
+    out, err = capsys.readouterr()
+    assert needle in one_error_line(err) and out == ""
+
+
+class FakeTeller:
+    """Stands in for a loaded Storyteller: records each tell() call; images named bad* fail like unreadable ones."""
+
+    def __init__(self, calls: list, interrupt_at: int | None = None, modes: bool = True) -> None:
+        self.calls, self.interrupt_at = calls, interrupt_at
+        if not modes:
+            self.tell = self._plain_tell
+
+    def _story(self, image, **kw):
+        from storyteller.errors import ImageError
+        from storyteller.pipeline import Story
+
+        self.calls.append((image, kw))
+        if self.interrupt_at is not None and len(self.calls) > self.interrupt_at:
+            raise KeyboardInterrupt
+        if "bad" in str(image):
+            raise ImageError(f"{image}: cannot identify image file")
+        return Story(text=f"a story about {Path(str(image)).name}", captions=[("a cat on a mat", 0.5)],
+                     image=str(image), settings={"num_beams": kw["generation"].num_beams})
+
+    def tell(self, image, generation=None, *, prompt=None, dialogue=None, context=None, next_passage=False, **knobs):
+        kw = {"generation": generation, "prompt": prompt, "dialogue": dialogue, "context": context,
+              "next_passage": next_passage, **knobs}
+        return self._story(image, **kw)
+
+    def _plain_tell(self, image, generation=None, **knobs):
+        return self._story(image, generation=generation, **knobs)
+
+
+@pytest.fixture
+def fake(monkeypatch, tmp_path):
+    """``(calls, folder)``: pipeline.load gives a FakeTeller; folder holds a.png, b.png, bad.png and notes.txt."""
+    from storyteller import pipeline
+
+    calls: list = []
+    state = {"interrupt_at": None, "modes": True}
+    monkeypatch.setattr(pipeline, "load", lambda config=None, device="cpu": FakeTeller(calls, **state))
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for name in ("a.png", "b.png", "bad.png"):
+        (folder / name).write_bytes(b"\x89PNG\r\n\x1a\n")
+    (folder / "notes.txt").write_text("not an image")
+    return calls, folder, state
+
+
+def _jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_json_lines_one_object_per_image_and_errors_as_objects(capsys, fake):
+    calls, folder, _ = fake
+    assert main([str(folder), "--json", "--num-beams", "3", "--k", "7"]) == 1  # bad.png failed
+    out, err = capsys.readouterr()
+    rows = _jsonl(out)
+    assert [Path(r["image"]).name for r in rows] == ["a.png", "b.png", "bad.png"]
+    for r in rows[:2]:
+        assert set(r) >= {"image", "captions", "text", "settings"} and "error" not in r
+        assert r["captions"] == [{"caption": "a cat on a mat", "score": 0.5}] and r["text"].startswith("a story")
+    bad = rows[2]
+    assert bad["text"] == "" and bad["captions"] == [] and "cannot identify image file" in bad["error"]
+    assert bad["settings"]["num_beams"] == 3 and bad["settings"]["num_captions"] == 7
+    assert [c[1]["num_captions"] for c in calls] == [7, 7, 7] and calls[0][1]["generation"].num_beams == 3
+    lines = err.splitlines()  # the skipped file and the failed image, one line each; no progress bar (not a tty)
+    assert len(lines) == 2 and "notes.txt" in lines[0] and "bad.png" in lines[1]
+
+
+def test_exit_status_zero_when_every_image_succeeds(capsys, fake):
+    _, folder, _ = fake
+    assert main([str(folder / "a.png"), str(folder / "b.png"), "--json"]) == 0
+    assert len(_jsonl(capsys.readouterr().out)) == 2
+
+
+def test_out_file_is_written_atomically(capsys, fake):
+    _, folder, state = fake
+    target = folder.parent / "stories.jsonl"
+    assert main([str(folder / "a.png"), str(folder / "b.png"), "--json", "--out", str(target)]) == 0
+    assert capsys.readouterr().out == ""
+    assert [Path(r["image"]).name for r in _jsonl(target.read_text())] == ["a.png", "b.png"]
+    # interrupted after the first story: the old file stays as it was, no temporary file is left
+    before = target.read_bytes()
+    state["interrupt_at"] = 1
+    assert main([str(folder / "a.png"), str(folder / "b.png"), "--json", "--out", str(target)]) == 130
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in target.parent.iterdir()) == ["imgs", "stories.jsonl"]
+
+
+def test_out_file_not_created_when_loading_fails(capsys, image, tmp_path):
+    target = tmp_path / "out.jsonl"
+    assert main([str(image), "--json", "--out", str(target), "--config", str(tmp_path / "nope.yaml")]) == 1
+    assert "nope.yaml" in one_error_line(capsys.readouterr().err)
+    assert not target.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["cat.png"]
+
+
+def test_progress_bar_on_stderr_only_when_asked_or_a_terminal(capsys, fake):
+    _, folder, _ = fake
+    assert main([str(folder / "a.png"), str(folder / "b.png"), "--json", "--progress"]) == 0
+    out, err = capsys.readouterr()
+    assert len(_jsonl(out)) == 2  # stdout stays pure JSON Lines
+    assert "0/2 [" in err and "image/s" in err  # the bar (tqdm redraws it at most 10 times a second)
+    assert main([str(folder / "a.png"), str(folder / "b.png"), "--json"]) == 0
+    assert capsys.readouterr().err == ""  # stderr is not a terminal here
+
+
+def test_mode_options_reach_tell(capsys, fake):
+    calls, folder, _ = fake
+    assert main([str(folder / "a.png"), "--prompt", "She opened the door", "--dialogue", "is it a cat? yes",
+                 "--dialogue", "is it asleep? no", "--context", "a rainy day", "--next", "--json",
+                 "--do-sample", "--seed", "3", "--temperature", "0.8"]) == 0
+    (image, kw), = calls
+    assert image == str(folder / "a.png")
+    assert kw["prompt"] == "She opened the door" and kw["dialogue"] == ["is it a cat? yes", "is it asleep? no"]
+    assert kw["context"] == "a rainy day" and kw["next_passage"] is True
+    gen = kw["generation"]
+    assert (gen.do_sample, gen.seed, gen.temperature, gen.num_beams) == (True, 3, 0.8, 50)
+
+
+def test_sequence_is_one_story_over_the_images(capsys, fake):
+    calls, folder, _ = fake
+    assert main([str(folder / "b.png"), str(folder / "a.png"), "--sequence", "--json"]) == 0
+    (images, _), = calls
+    assert images == [str(folder / "b.png"), str(folder / "a.png")]  # in the order given
+    assert len(_jsonl(capsys.readouterr().out)) == 1
+
+
+def test_mode_option_unsupported_by_tell_is_one_line(capsys, fake):
+    _, folder, state = fake
+    state["modes"] = False
+    assert main([str(folder / "a.png"), "--prompt", "Once"]) == 1
+    assert "--prompt" in one_error_line(capsys.readouterr().err)
+    assert main([str(folder / "a.png"), "--writer", "lm"]) == 1  # this load() has no writer parameter
+    assert "--writer" in one_error_line(capsys.readouterr().err)
+
+
+def test_json_of_the_default_bundle_validates_and_matches_the_text_output(capsys, tmp_path):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for name in ("cat.jpg", "pizza.jpg"):
+        shutil.copy(REPO / "images" / name, folder / name)
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8 not really a JPEG")
+    args = [str(folder), "--k", "5", "--bw", "2"]
+    assert main([*args]) == 1
+    text_out = capsys.readouterr().out
+    target = tmp_path / "out" / "stories.jsonl"
+    assert main([*args, "--json", "--out", str(target)]) == 1
+    rows = _jsonl(target.read_text(encoding="utf-8"))
+    assert [Path(r["image"]).name for r in rows] == ["broken.jpg", "cat.jpg", "pizza.jpg"]
+    assert rows[0]["error"] and rows[0]["text"] == ""
+    for r in rows[1:]:
+        assert len(r["captions"]) == 5 and all(isinstance(c["score"], float) for c in r["captions"])
+        assert r["settings"]["num_beams"] == 2 and r["settings"]["num_captions"] == 5
+        block = text_out.split(f"=== {r['image']}\n", 1)[1]
+        captions = block.split("NEAREST-CAPTIONS: \n", 1)[1].split("\n\nOUTPUT: \n", 1)[0].split("\n")
+        assert captions == [c["caption"] for c in r["captions"]]
+        assert block.split("OUTPUT: \n", 1)[1].split("\n", 1)[0] == r["text"]
+
+
+# -------------------------------------------- modes (need the modes helper's Storyteller.tell; skipped without)
+def _tell_has(name: str) -> None:
+    import inspect
+
+    from storyteller.pipeline import Storyteller
+
+    if name not in inspect.signature(Storyteller.tell).parameters:
+        pytest.skip(f"Storyteller.tell has no '{name}' parameter yet (issue 10 modes, merged separately)")
+
+
+def test_prompt_starts_the_story(capsys):
+    _tell_has("prompt")
+    assert main(["images/cat.jpg", "--prompt", "She opened the door", "--k", "10", "--bw", "5", "--json"]) == 0
+    row, = _jsonl(capsys.readouterr().out)
+    assert row["text"].startswith("She opened the door") and row["prompt"] == "She opened the door"
+
+
+def test_sequence_gives_one_passage_per_image_and_next(capsys):
+    _tell_has("next_passage")
+    assert main(["images/cat.jpg", "images/pizza.jpg", "--sequence", "--next", "--k", "10", "--bw", "5",
+                 "--json"]) == 0
+    row, = _jsonl(capsys.readouterr().out)
+    assert len(row["passages"]) == 3 and all(p.strip() for p in row["passages"])
+
+
+def test_dialogue_changes_the_story(capsys):
+    _tell_has("dialogue")
+    base = ["images/cat.jpg", "--k", "10", "--bw", "5", "--json"]
+    assert main(base) == 0
+    plain, = _jsonl(capsys.readouterr().out)
+    assert main([*base, "--dialogue", "is the cat asleep? yes", "--dialogue", "is it raining? no"]) == 0
+    steered, = _jsonl(capsys.readouterr().out)
+    assert steered["text"] != plain["text"]
+
+
+def test_sampling_with_a_seed_is_repeatable(capsys):
+    from storyteller import pipeline
+
+    if "do_sample" not in getattr(pipeline, "KNOBS", {"do_sample"}):  # the knobs tell() understands today
+        pytest.skip("Storyteller.tell does not take the sampling knobs yet (issue 10 modes, merged separately)")
+    base = ["images/cat.jpg", "--k", "10", "--do-sample", "--temperature", "0.9", "--json"]
+    texts = []
+    for seed in ("1", "1", "2"):
+        assert main([*base, "--seed", seed]) == 0
+        texts.append(_jsonl(capsys.readouterr().out)[0]["text"])
+    assert texts[0] == texts[1] != texts[2]
