@@ -204,6 +204,19 @@ def _emit_text(out: TextIO, story: Any, args: argparse.Namespace, header: str | 
     if header is not None:
         out.write(("" if first else "\n") + f"=== {header}\n")
     out.write(generate.format_story(story, lyric=args.lyric))
+    for n, text in enumerate(list(getattr(story, "texts", None) or [])[1:], 2):  # --num-return-sequences
+        out.write(f"\nOUTPUT {n}: \n" + "".join(line + "\n" for line in
+                                                (generate.lyric_lines(text) if args.lyric else [text])))
+
+
+def _error_row(image: str, settings: dict[str, Any], msg: str) -> dict[str, Any]:
+    """The JSON object of an image that failed: a Story's fields, empty, with ``error`` set."""
+    from .pipeline import Story
+
+    try:
+        return Story(text="", captions=[], image=image, settings=settings, error=msg).to_dict()  # type: ignore[call-arg]
+    except TypeError:  # a Story without an error field
+        return {"image": image, "captions": [], "text": "", "settings": settings, "error": msg}
 
 
 def _emit_json(out: TextIO, obj: dict[str, Any]) -> None:
@@ -233,7 +246,7 @@ def _tell_all(args: argparse.Namespace, todo: list[str], out: TextIO, gen: Any, 
                 print(f"storyteller: error: {msg if label in msg else f'{label}: {msg}'}", file=sys.stderr)
                 failed += 1
                 if args.json:
-                    _emit_json(out, {"image": label, "captions": [], "text": "", "settings": settings, "error": msg})
+                    _emit_json(out, _error_row(label, settings, msg))
                 bar.update()
                 continue
             if args.json:

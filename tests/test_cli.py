@@ -345,7 +345,7 @@ def test_json_lines_one_object_per_image_and_errors_as_objects(capsys, fake):
     rows = _jsonl(out)
     assert [Path(r["image"]).name for r in rows] == ["a.png", "b.png", "bad.png"]
     for r in rows[:2]:
-        assert set(r) >= {"image", "captions", "text", "settings"} and "error" not in r
+        assert set(r) >= {"image", "captions", "text", "settings"} and r.get("error") is None
         assert r["captions"] == [{"caption": "a cat on a mat", "score": 0.5}] and r["text"].startswith("a story")
     bad = rows[2]
     assert bad["text"] == "" and bad["captions"] == [] and "cannot identify image file" in bad["error"]
@@ -491,3 +491,19 @@ def test_sampling_with_a_seed_is_repeatable(capsys):
         assert main([*base, "--seed", seed]) == 0
         texts.append(_jsonl(capsys.readouterr().out)[0]["text"])
     assert texts[0] == texts[1] != texts[2]
+
+
+def test_several_return_sequences_are_all_printed(capsys, monkeypatch, fake):
+    import dataclasses
+
+    from storyteller.pipeline import Story
+
+    if "texts" not in {f.name for f in dataclasses.fields(Story)}:
+        pytest.skip("Story has no 'texts' field yet (issue 10 modes, merged separately)")
+    _, folder, _ = fake
+    story = Story(text="first one", captions=[("a cat", 0.5)], image="a.png", settings={},
+                  texts=["first one", "second , two", "third"])  # type: ignore[call-arg]
+    monkeypatch.setattr(FakeTeller, "tell", lambda self, image, generation=None, **kw: story)
+    assert main([str(folder / "a.png"), "--num-return-sequences", "3", "--do-sample"]) == 0
+    assert capsys.readouterr().out == ("NEAREST-CAPTIONS: \na cat\n\nOUTPUT: \nfirst one\n"
+                                       "\nOUTPUT 2: \nsecond , two\n\nOUTPUT 3: \nthird\n")
