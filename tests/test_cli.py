@@ -481,10 +481,7 @@ def test_dialogue_changes_the_story(capsys):
 
 
 def test_sampling_with_a_seed_is_repeatable(capsys):
-    from storyteller import pipeline
-
-    if "do_sample" not in getattr(pipeline, "KNOBS", {"do_sample"}):  # the knobs tell() understands today
-        pytest.skip("Storyteller.tell does not take the sampling knobs yet (issue 10 modes, merged separately)")
+    _tell_has("prompt")  # the issue-10 tell(), which takes every GenerationConfig knob
     base = ["images/cat.jpg", "--k", "10", "--do-sample", "--temperature", "0.9", "--json"]
     texts = []
     for seed in ("1", "1", "2"):

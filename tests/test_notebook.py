@@ -26,9 +26,7 @@ def missing_modes() -> str | None:
     from storyteller import pipeline
 
     params = inspect.signature(pipeline.Storyteller.tell).parameters
-    absent = [p for p in ("prompt", "next_passage") if p not in params]
-    if "do_sample" not in getattr(pipeline, "KNOBS", {"do_sample"}):
-        absent.append("do_sample")
+    absent = [p for p in ("prompt", "next_passage") if p not in params]  # (with them: every generation knob)
     return f"Storyteller.tell lacks {', '.join(absent)} (issue 10 modes, merged separately)" if absent else None
 
 
