@@ -87,7 +87,8 @@ def story_parser(subcommands: dict[str, tuple[str, str]] | None = None) -> argpa
     p.add_argument("images", nargs="+", metavar="IMAGE",
                    help="image file(s) (JPEG, PNG, ...) or folder(s) of images; other files are skipped with a note")
     p.add_argument("--config", default=None,
-                   help="config.yaml or model folder (default: the bundled model); see config.yaml for the original files")
+                   help="config.yaml or model folder (default: the bundled model); see config.yaml for the "
+                        "original files")
     p.add_argument("--k", "--num-captions", dest="k", type=int, default=100,
                    help="number of nearest captions to condition on (default 100)")
     p.add_argument("--lyric", action="store_true", help="print the passage one comma-separated piece per line")
