@@ -110,17 +110,17 @@ def retrieval_ranks(images: np.ndarray, captions: np.ndarray, owner: Sequence[in
 
     ``images`` (N, D) and ``captions`` (M, D) float32 unit embeddings; ``owner[j]`` the image of caption j.
     Scores are ``numpy.dot``, orders ``numpy.argsort(...)[::-1]`` (the original's, ties included)."""
-    owner = np.asarray(owner)
+    own = np.asarray(owner)
     i2t = np.zeros(len(images))
     for i in range(len(images)):
         inds = np.argsort(np.dot(images[i][None, :], captions.T).flatten())[::-1]
         pos = np.empty(len(inds), dtype=np.int64)
         pos[inds] = np.arange(len(inds))
-        i2t[i] = pos[owner == i].min()
+        i2t[i] = pos[own == i].min()
     t2i = np.zeros(len(captions))
     d = np.dot(captions, images.T)
     for j in range(len(captions)):
-        t2i[j] = np.where(np.argsort(d[j])[::-1] == owner[j])[0][0]
+        t2i[j] = np.where(np.argsort(d[j])[::-1] == own[j])[0][0]
     return i2t, t2i
 
 
@@ -144,7 +144,7 @@ def eval_vse(dataset: str | Path, config: Any = None, device: str = "cpu") -> di
     cfg = load_config(config, require=("vsemodel",))
     vse = embedding.load_model(cfg["vsemodel"], dev)
     dim = vse.options["dim_image"]
-    cnn = None
+    cnn: Any = None
     if any(p["image"] is not None for p in pairs):
         if not (cfg["vgg"] or cfg["cnn"] != "vgg19"):
             raise InputError(f"{pairs[0]['where']}: images need a CNN, but the config has none (key 'vgg' is "
