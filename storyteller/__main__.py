@@ -32,6 +32,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "train-vse": ("storyteller.train.cli", "train the visual-semantic embedding"),
     "eval-vse": ("storyteller.evaluate", "R@1/5/10 and median rank of the VSE on an image-caption set (JSON)"),
     "eval-decoder": ("storyteller.evaluate", "perplexity of a text file under the decoder (JSON)"),
+    "index-captions": ("storyteller.index_build", "embed a caption pool once into a (faiss) caption index"),
 }
 
 

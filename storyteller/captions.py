@@ -25,9 +25,11 @@ import torch
 
 from . import embedding, formats
 from .errors import InputError, ModelFileError
+from .index import CaptionTexts, IndexedVectors, open_index
 from .store import atomic_write, sha256_bytes, sha256_file
 
-__all__ = ["read_captions", "load_pool", "blank_lines", "embed_caption_pool", "caption_vectors"]
+__all__ = ["read_captions", "load_pool", "blank_lines", "embed_caption_pool", "caption_vectors", "indexed_pool",
+           "CaptionTexts"]
 
 _ASCII_WS = " \t\n\r\x0b\x0c"  # what bytes.strip() removes
 
@@ -242,3 +244,12 @@ def embed_caption_pool(vse: embedding.VSE, path_or_captions: str | os.PathLike |
                "cache": os.fspath(cache) if cache not in (None, True) else ""}
         vecs = caption_vectors(vse, caps, cfg, verbose, captions_file=(path, sig) if path else None)
     return caps, torch.from_numpy(np.ascontiguousarray(vecs, dtype=np.float32))
+
+
+def indexed_pool(cfg: Mapping[str, Any]) -> tuple[CaptionTexts, IndexedVectors]:
+    """The caption pool through the caption index that config key ``index`` names (``load``/``load_all``):
+    ``(captions, vectors)`` - the captions read from ``cfg['captions']`` when retrieved, and the memory-mapped
+    float32 (N, dim) vectors that carry the index (see :mod:`storyteller.index`). Raises
+    :class:`~storyteller.errors.ConfigError` (one line) for a missing, damaged or stale index."""
+    index = open_index(cfg["index"], cfg["captions"], cfg["vsemodel"])
+    return index.captions, index.vectors

@@ -2,9 +2,10 @@
 
 A config names the files of a model with the keys of the original neural-storyteller ``config.py`` (its ``paths``
 dict): ``skmodels sktables decmodel dictionary vsemodel vgg captions negbias posbias``, plus ``cnn`` (the feature
-extractor), ``cache`` (where caption embeddings are cached), ``styles`` (named book styles) and ``name``. Each key
-is documented on :class:`Config`. An empty value means "not loaded"; relative paths are taken from the folder of
-the YAML file (from the current folder for a dict).
+extractor), ``cache`` (where caption embeddings are cached), ``styles`` (named book styles), ``name`` and
+``index`` (a caption index folder, see :mod:`storyteller.index`). Each key is documented on :class:`Config`.
+An empty value means "not loaded"; relative paths are taken from the folder of the YAML file (from the current
+folder for a dict).
 
 A config can be given as None (the default bundle), a ``config.yaml``, a folder holding one, a folder of model
 files without one (they are found by name, see :func:`discover`), a dict, or a :class:`Config`.
@@ -45,7 +46,7 @@ CONFIG_NAME = "config.yaml"
 # The original config.py keys; a key whose value is empty is not loaded.
 PATH_KEYS = ("skmodels", "sktables", "decmodel", "dictionary", "vsemodel", "vgg", "captions", "negbias", "posbias")
 FOLDER_KEYS = ("skmodels", "sktables")  # folders (the original concatenated file names to them)
-OTHER_KEYS = ("cnn", "cache", "styles", "name")
+OTHER_KEYS = ("cnn", "cache", "styles", "name", "index")
 KEYS = PATH_KEYS + OTHER_KEYS
 # What story() needs: everything but the CNN (image features may be passed instead of an image, as the original
 # allowed by calling the model on features; the 'efficientnet-lite0' CNN needs no file).
@@ -87,6 +88,9 @@ class Config:
     styles: dict[str, str] = field(default_factory=dict, metadata=_doc(
         "named book styles for --style NAME: {name: style .npy}"))
     name: str = field(default="", metadata=_doc("a label for the model"))
+    index: str = field(default="", metadata=_doc(
+        "a caption index folder (python -m storyteller index-captions) to retrieve from instead of embedding "
+        "the pool in memory ('' = none)"))
     origin: str = field(default="the config", repr=False, compare=False, metadata=_doc(
         "where the config came from (for messages; not a key)"))
 
@@ -181,6 +185,7 @@ def _resolve(raw: Mapping[str, Any], base: Path, origin: str) -> Config:
     for key in PATH_KEYS:
         setattr(cfg, key, _absolute(_path_value(key, raw.get(key), origin), base))
     cfg.cache = _absolute(_path_value("cache", raw.get("cache"), origin), base)
+    cfg.index = _absolute(_path_value("index", raw.get("index"), origin), base)
     cnn = raw.get("cnn")
     if cnn is not None and (not isinstance(cnn, str) or not cnn.strip()):
         raise ConfigError(f"{origin}: config key 'cnn' must be the name of a feature extractor ('vgg19' or "
@@ -371,6 +376,8 @@ def write_config(folder: str | Path, entries: Config | Mapping[str, Any], *, hea
         out["styles"] = {str(k): _relative(os.fspath(v), folder) for k, v in data["styles"].items()}
     if data.get("cache"):
         out["cache"] = _relative(os.fspath(data["cache"]), folder)
+    if data.get("index"):
+        out["index"] = _relative(os.fspath(data["index"]), folder)
     lines = [ln if ln.startswith("#") else f"# {ln}" for ln in header.strip("\n").splitlines()] if header else []
     lines += ["# Keys as in the original neural-storyteller config.py; an empty value is not loaded.",
               "# Relative paths are taken from this file's folder."]

@@ -133,6 +133,8 @@ def rank(vse: embedding.VSE, caption_vectors: torch.Tensor | np.ndarray, feats: 
     """
     feats = feats / np.linalg.norm(feats)
     emb = embedding.encode_images(vse, feats[None, :])
+    if getattr(caption_vectors, "index", None) is not None:  # config key 'index': the same top k, through faiss
+        return caption_vectors.index.rank(emb, k)             # (storyteller.index; scores NaN off the top k)
     cvec = caption_vectors.numpy() if isinstance(caption_vectors, torch.Tensor) else caption_vectors
     scores = np.dot(emb, cvec.T).flatten()
     return np.argsort(scores)[::-1][:k], scores
@@ -240,7 +242,8 @@ class Storyteller:
         if k > len(self.captions):
             warnings.warn(f"num_captions={k} is more than the caption pool holds; using all {len(self.captions)}",
                           UserWarning, stacklevel=2)
-        idx, scores = rank(self.vse, self.caption_vectors, self.features(image), k)
+        idx, scores = rank(self.vse, self.caption_vectors if self._cvec_array is None else self._cvec_array,
+                           self.features(image), k)
         return [(self.captions[i], float(scores[i])) for i in idx]
 
     def write(self, captions: Sequence[str], generation: Any = None, **knobs: Any) -> str:
@@ -304,9 +307,13 @@ def load(config: Any = None, device: str | torch.device = "cpu", *,
 
         net = vision.build_cnn(cfg["cnn"], cfg["vgg"] or None, dev)
     say("Loading captions...")
-    caps, sig = pool.load_pool(cfg["captions"])
-    say("Embedding captions...")
-    cvec = pool.caption_vectors(vse, caps, cfg, progress is not None, captions_file=(cfg["captions"], sig))
+    if cfg.get("index"):  # a caption index: vectors memory-mapped, captions read when retrieved (storyteller.index)
+        caps, cvec = pool.indexed_pool(cfg)
+        say("Embedding captions...")
+    else:
+        caps, sig = pool.load_pool(cfg["captions"])
+        say("Embedding captions...")
+        cvec = pool.caption_vectors(vse, caps, cfg, progress is not None, captions_file=(cfg["captions"], sig))
     say("Loading biases...")
     bneg = style.load_style(cfg["negbias"], stv.dim, "negbias")
     bpos = style.load_style(cfg["posbias"], stv.dim, "posbias")

@@ -1,0 +1,335 @@
+"""Caption pools of millions: a caption index on disk (``index-captions``) and retrieval through faiss.
+
+An index folder (built by ``python -m storyteller index-captions``, :mod:`storyteller.index_build`) holds
+
+* ``vectors.npy`` - the VSE embeddings of the pool, float32 (N, dim) unit rows, opened memory-mapped (never read
+  into RAM as a whole);
+* ``offsets.npy`` - int64 (N, 2) byte ranges of each caption in the captions file, so a caption's text is read
+  when it is retrieved (:class:`CaptionTexts`) and a pool of millions costs no text in RAM;
+* ``index.faiss`` - only for an approximate index (``ivf``: faiss ``IndexIVFFlat``; ``hnsw``: ``IndexHNSWFlat``,
+  both inner product), read with faiss's memory-mapping flags;
+* ``manifest.json`` - written last: the kind, sizes, and the SHA-256 of the captions file and of the VSE's
+  files. :meth:`CaptionIndex.open` refuses an index whose hashes differ from the config's files (stale).
+
+Exact retrieval (kind ``flat``, the default) reproduces the original ``story``'s ranking (``np.dot`` of the image
+embedding with every caption vector, then the reversed ``np.argsort``; :func:`storyteller.pipeline.rank`):
+
+1. faiss's exact inner-product search (``faiss.knn``, the kernel of ``IndexFlatIP``) over the memory-mapped
+   vectors, chunk by chunk, gives the ``k + m`` best candidates by faiss's own rounding;
+2. the candidates are re-scored with ``np.dot`` over their aligned 64-row blocks (the same BLAS call shape as the
+   full product: bit-identical scores, checked in tests/test_index.py) and sorted by (score desc, row asc);
+3. the cut is proven: the k-th re-scored value must exceed the worst faiss score left out by more than the
+   float32 error bound of two dot products of length dim (else ``m`` doubles);
+4. ties: ``np.argsort`` orders equal scores in an order that depends on the CPU's vector extensions (AVX-512,
+   AVX2 and baseline numpy give different orders). Equal scores of identical captions are indistinguishable in
+   the story; equal scores of *different* captions at or above the cut fall back to the full numpy ranking.
+
+So the captions and scores retrieved equal :func:`storyteller.pipeline.rank`'s exactly; the row indices differ
+only among identical captions with identical scores. Approximate kinds give faiss's candidates (``2k``),
+re-scored exactly; their recall@100 against exact search is measured when the index is built (manifest).
+"""
+from __future__ import annotations
+
+import json
+import mmap
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+import numpy as np
+
+from .errors import ConfigError, InputError
+
+__all__ = ["CaptionIndex", "CaptionTexts", "IndexedVectors", "open_index", "exact_topk", "KINDS", "MANIFEST"]
+
+KINDS = ("flat", "ivf", "hnsw")
+MANIFEST = "manifest.json"
+FORMAT = "storyteller-caption-index-v1"
+BLOCK = 64            # rows per re-scoring block (a multiple of every BLAS gemv column group)
+CHUNK = 1 << 16       # rows per faiss.knn call over the memory map
+
+
+def _faiss():
+    try:
+        import faiss
+    except ImportError:  # pragma: no cover - faiss-cpu is a dependency
+        raise ConfigError("config key 'index' needs faiss: pip install faiss-cpu") from None
+    return faiss
+
+
+# ---------------------------------------------------------------------------------------------- texts
+class CaptionTexts(Sequence):
+    """The captions of an index, read from the captions file when asked for (a ``Sequence[str]``).
+
+    ``offsets``: int64 (N, 2) byte ranges ``[start, end)`` of each caption's stripped line. A line is decoded as
+    UTF-8, else Latin-1, exactly as :func:`storyteller.captions.read_captions` reads it.
+    """
+
+    def __init__(self, path: str | Path, offsets: np.ndarray) -> None:
+        self.path = Path(path)
+        self.offsets = offsets
+        self._fd: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def _read(self, i: int) -> str:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        a, b = (int(x) for x in self.offsets[i])
+        raw = os.pread(self._fd, b - a, a)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._read(j) for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"caption {i} out of range (the pool holds {len(self)})")
+        return self._read(i)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._read(i) for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        return f"CaptionTexts({str(self.path)!r}, {len(self)} captions)"
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path, "offsets": self.offsets, "_fd": None}
+
+    def __del__(self) -> None:
+        if getattr(self, "_fd", None) is not None:
+            os.close(self._fd)
+
+
+class IndexedVectors(np.ndarray):
+    """The memory-mapped caption vectors (float32 (N, dim), read-only) carrying their :class:`CaptionIndex` as
+    ``.index``, so :func:`storyteller.pipeline.rank` retrieves through it. Slices and copies drop the index."""
+
+    index: "CaptionIndex | None"
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.index = None
+
+
+# ---------------------------------------------------------------------------------------------- search
+def _map_npy(path: Path) -> tuple[np.ndarray, mmap.mmap, int]:
+    """``(array, mmap, data offset)`` of a C-order .npy opened read-only and memory-mapped."""
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read(f)
+        offset = f.tell()
+        mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    if fortran:
+        raise ConfigError(f"{path}: not a C-order array; rebuild the index")
+    arr = np.ndarray(shape, dtype=dtype, buffer=mm, offset=offset)
+    return arr, mm, offset
+
+
+def _error_bound(dim: int, qnorm: float, max_norm: float) -> float:
+    """Largest possible difference between two float32 evaluations of one dot product of length ``dim``
+    (each within gamma_dim * sum|x_i y_i| of the exact value, Higham 2002, Thm 3.1; Cauchy-Schwarz)."""
+    u = 2.0 ** -24
+    gamma = dim * u / (1 - dim * u)
+    return 2 * gamma * qnorm * max_norm * 1.001
+
+
+def exact_topk(vectors: np.ndarray, queries: np.ndarray, k: int, *, chunk: int = CHUNK,
+               release: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """faiss's exact inner-product top-``k`` (``IndexFlatIP``'s kernel) of float32 (Q, dim) ``queries`` over
+    float32 (N, dim) ``vectors`` (e.g. memory-mapped), ``chunk`` rows at a time. Returns ``(scores, rows)``,
+    both (Q, min(k, N)), best first by faiss's rounding. ``release(a, b)`` is called after rows a..b were read."""
+    faiss = _faiss()
+    n = len(vectors)
+    k = min(k, n)
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    best_s = np.full((len(queries), 0), -np.inf, dtype=np.float32)
+    best_i = np.zeros((len(queries), 0), dtype=np.int64)
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        s, i = faiss.knn(queries, np.ascontiguousarray(vectors[a:b]), min(k, b - a),
+                         metric=faiss.METRIC_INNER_PRODUCT)
+        if release is not None:
+            release(a, b)
+        best_s, best_i = np.hstack([best_s, s]), np.hstack([best_i, i + a])
+        if best_s.shape[1] > k:
+            keep = np.argpartition(-best_s, k - 1, axis=1)[:, :k]
+            best_s, best_i = np.take_along_axis(best_s, keep, 1), np.take_along_axis(best_i, keep, 1)
+    order = np.argsort(-best_s, axis=1, kind="stable")
+    return np.take_along_axis(best_s, order, 1), np.take_along_axis(best_i, order, 1)
+
+
+class CaptionIndex:
+    """An opened caption index (see the module docs). Use :func:`open_index` or :meth:`open`.
+
+    ``captions``: :class:`CaptionTexts`; ``vectors``: :class:`IndexedVectors` (memory-mapped float32 (N, dim));
+    ``manifest``: the manifest dict; ``kind``: 'flat' | 'ivf' | 'hnsw'. Counters: ``fallbacks`` (full numpy
+    rankings done because different captions tied at the cut).
+    """
+
+    def __init__(self, folder: Path, manifest: dict, captions_path: Path) -> None:
+        self.folder, self.manifest, self.kind = folder, manifest, manifest["kind"]
+        vec, self._mm, self._offset = _map_npy(folder / "vectors.npy")
+        off = np.load(folder / "offsets.npy", mmap_mode="r")
+        if vec.dtype != np.float32 or vec.ndim != 2 or vec.shape != (manifest["n"], manifest["dim"]) \
+                or off.shape != (manifest["n"], 2):
+            raise ConfigError(f"config key 'index': {folder}: vectors.npy/offsets.npy do not match its "
+                              f"{MANIFEST} (a damaged index); rebuild it with index-captions")
+        self.vectors = vec.view(IndexedVectors)
+        self.vectors.index = self
+        self.captions = CaptionTexts(captions_path, off)
+        self.max_norm = float(manifest.get("max_norm", 1.0))
+        self.fallbacks = 0
+        self._faiss_index = None
+        if self.kind != "flat":
+            faiss = _faiss()
+            flags = faiss.IO_FLAG_MMAP if self.kind == "ivf" else faiss.IO_FLAG_MMAP_IFC
+            self._faiss_index = faiss.read_index(str(folder / "index.faiss"), flags | faiss.IO_FLAG_READ_ONLY)
+            params = manifest.get("search", {})
+            if "nprobe" in params:
+                faiss.extract_index_ivf(self._faiss_index).nprobe = int(params["nprobe"])
+            if "efSearch" in params:
+                self._faiss_index.hnsw.efSearch = int(params["efSearch"])
+
+    open = staticmethod(lambda *a, **kw: open_index(*a, **kw))
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def __repr__(self) -> str:
+        return f"CaptionIndex({str(self.folder)!r}, kind={self.kind!r}, captions={len(self)})"
+
+    def _release(self, a: int, b: int) -> None:
+        """Drop rows a..b from this process's resident pages (they stay in the page cache): scanning a pool of
+        millions then costs one chunk of RSS, not the whole file."""
+        page = mmap.PAGESIZE
+        start = (self._offset + a * self.vectors.strides[0]) // page * page
+        end = self._offset + b * self.vectors.strides[0]
+        if hasattr(self._mm, "madvise") and hasattr(mmap, "MADV_DONTNEED") and end > start:
+            self._mm.madvise(mmap.MADV_DONTNEED, start, end - start)
+
+    def _rescore(self, emb: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``np.dot(emb, vectors.T)[rows]`` as the full product rounds it, computed on 64-row aligned blocks."""
+        out = np.empty(len(rows), dtype=np.float32)
+        blocks = rows // BLOCK
+        for blk in np.unique(blocks):
+            sel = blocks == blk
+            a = int(blk) * BLOCK
+            s = np.dot(emb, self.vectors[a:a + BLOCK].view(np.ndarray).T).flatten()
+            out[sel] = s[rows[sel] - a]
+        return out
+
+    def _candidates(self, embs: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._faiss_index is not None:
+            s, i = self._faiss_index.search(np.ascontiguousarray(embs, dtype=np.float32), m)
+            return s, i
+        return exact_topk(self.vectors.view(np.ndarray), embs, m, release=self._release)
+
+    def search(self, embs: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The ``k`` nearest captions of each image embedding: float32 (Q, dim) rows as
+        ``embedding.encode_images`` gives them. Returns one ``(rows int64 (k,), scores float32 (k,))`` per
+        query, best first, with :func:`storyteller.pipeline.rank`'s scores (see the module docs)."""
+        embs = np.asarray(embs, dtype=np.float32)
+        if embs.ndim != 2 or embs.shape[1] != self.vectors.shape[1]:
+            raise InputError(f"image embeddings of shape {embs.shape} do not match the index's {self.vectors.shape[1]}"
+                             "-d caption vectors")
+        n = len(self)
+        k = min(int(k), n)
+        todo = list(range(len(embs)))
+        out: list[Any] = [None] * len(embs)
+        m = min(n, k + max(k, 64))
+        while todo:
+            cs, ci = self._candidates(embs[todo], m)
+            retry = []
+            for j, q in enumerate(todo):
+                res = self._exact_cut(embs[q:q + 1], cs[j], ci[j], k, m)
+                if res is None:
+                    retry.append(q)
+                else:
+                    out[q] = res
+            todo, m = retry, min(n, 2 * m)
+        return out
+
+    def _exact_cut(self, emb: np.ndarray, fscores: np.ndarray, rows: np.ndarray, k: int,
+                   m: int) -> tuple[np.ndarray, np.ndarray] | None:
+        valid = rows >= 0
+        fscores, rows = fscores[valid], rows[valid]
+        scores = self._rescore(emb, rows)
+        order = np.lexsort((rows, -scores))
+        rows, scores = rows[order], scores[order]
+        if self.kind != "flat":
+            return rows[:k], scores[:k]
+        n = len(self)
+        if len(rows) < n:  # rows left out must score below the k-th by any rounding
+            bound = _error_bound(emb.shape[1], float(np.linalg.norm(emb)), self.max_norm)
+            if not scores[k - 1] > float(fscores.min()) + bound:
+                return None if m < n else self._full(emb, k)
+        kth = scores[k - 1]
+        tied = scores[scores >= kth]
+        values, counts = np.unique(tied, return_counts=True)
+        for v in values[counts > 1]:  # equal scores: the order np.argsort gives them is the CPU's choice
+            if len({self.captions[int(r)] for r in rows[scores == v]}) > 1:
+                self.fallbacks += 1
+                return self._full(emb, k)
+        return rows[:k], scores[:k]
+
+    def _full(self, emb: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The original ranking over the whole pool (what pipeline.rank does)."""
+        scores = np.dot(emb, self.vectors.view(np.ndarray).T).flatten()
+        self._release(0, len(self))
+        rows = np.argsort(scores)[::-1][:k]
+        return rows, scores[rows]
+
+    def rank(self, emb: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`storyteller.pipeline.rank`'s result for one (1, dim) image embedding: ``(rows (k,), scores
+        (N,))``; ``scores`` holds the cosines of the rows returned and NaN elsewhere (a pool of millions is not
+        scored in full)."""
+        rows, s = self.search(emb, k)[0]
+        scores = np.full(len(self), np.nan, dtype=np.float32)
+        scores[rows] = s
+        return rows, scores
+
+
+# ---------------------------------------------------------------------------------------------- open
+def open_index(folder: str | os.PathLike, captions: str | os.PathLike, vse_path: str | os.PathLike, *,
+               check: bool = True) -> CaptionIndex:
+    """Open the index in ``folder`` for the caption file ``captions`` and the VSE at ``vse_path``.
+
+    Raises :class:`~storyteller.errors.ConfigError` with one line when the folder is not an index, or when it
+    was built from other captions or another VSE than the config names (stale: rebuild it with
+    ``python -m storyteller index-captions``). ``check=False`` skips the hash comparison.
+    """
+    from .index_build import content_hashes  # the hashes index-captions records
+
+    folder = Path(folder)
+    fix = f"python -m storyteller index-captions {captions} --config CONFIG --out {folder}"
+    mpath = folder / MANIFEST
+    if not mpath.is_file():
+        what = "not found" if not folder.exists() else f"holds no {MANIFEST} (not a finished caption index)"
+        raise ConfigError(f"config key 'index': {folder} {what}; build it with `{fix}`")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        assert manifest.get("format") == FORMAT and manifest.get("kind") in KINDS
+    except (ValueError, AssertionError, AttributeError):
+        raise ConfigError(f"config key 'index': {mpath} is not a caption index manifest ({FORMAT}); rebuild "
+                          f"it with `{fix}`") from None
+    if check:
+        have = content_hashes(captions, vse_path)
+        for key, label in (("captions_sha256", f"caption pool {captions}"), ("vse_sha256", f"VSE {vse_path}")):
+            if manifest.get(key) != have[key]:
+                raise ConfigError(f"config key 'index': {folder} is stale: it was built from another "
+                                  f"{label.split(' ', 1)[0] + ' ' + label.split(' ', 1)[1]} (sha256 "
+                                  f"{str(manifest.get(key))[:12]}, now {have[key][:12]}); rebuild it with `{fix}`")
+    return CaptionIndex(folder, manifest, Path(captions))
