@@ -138,6 +138,20 @@ def _map_npy(path: Path) -> tuple[np.ndarray, mmap.mmap, int]:
     return arr, mm, offset
 
 
+def _thread_ranges(n: int, dim: int, threads: int) -> np.ndarray:
+    """Boundaries of the column ranges OpenBLAS's threaded gemv_t gives each of ``threads`` threads for
+    ``np.dot`` of a (1, dim) row with (dim, n) (``gemv_thread.c``: ceil(rest / threads left), at least 4 wide;
+    one thread below 2304 * 4 multiply-adds)."""
+    if threads <= 1 or n * dim < 9216:
+        return np.array([0, n], dtype=np.int64)
+    bounds, rest, used = [0], n, 0
+    while rest > 0:
+        width = min(rest, max(4, -(-rest // (threads - used)) if threads > used else rest))
+        bounds.append(bounds[-1] + width)
+        rest, used = rest - width, used + 1
+    return np.asarray(bounds, dtype=np.int64)
+
+
 def _error_bound(dim: int, qnorm: float, max_norm: float) -> float:
     """Largest possible difference between two float32 evaluations of one dot product of length ``dim``
     (each within gamma_dim * sum|x_i y_i| of the exact value, Higham 2002, Thm 3.1; Cauchy-Schwarz)."""
@@ -192,6 +206,7 @@ class CaptionIndex:
         self.captions = CaptionTexts(captions_path, off)
         self.max_norm = float(manifest.get("max_norm", 1.0))
         self.fallbacks = 0
+        self._threads: int | None = None  # the BLAS thread split _rescore follows (0: none found; None: not yet)
         self._faiss_index = None
         if self.kind != "flat":
             faiss = _faiss()
@@ -220,16 +235,45 @@ class CaptionIndex:
         if hasattr(self._mm, "madvise") and hasattr(mmap, "MADV_DONTNEED") and end > start:
             self._mm.madvise(mmap.MADV_DONTNEED, start, end - start)
 
-    def _rescore(self, emb: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """``np.dot(emb, vectors.T)[rows]`` as the full product rounds it, computed on 64-row aligned blocks."""
+    def _rescore(self, emb: np.ndarray, rows: np.ndarray, threads: int | None = None) -> np.ndarray:
+        """``np.dot(emb, vectors.T).flatten()[rows]`` rounded as that full product rounds it.
+
+        A BLAS gemv rounds each score by where its row falls in the call: the call is split into one column
+        range per thread, and each range is summed in groups of columns from its start. So each row is scored
+        by a small single-threaded call over a block that starts at a multiple of 8 rows from the start of its
+        thread's range (the ranges of OpenBLAS's split for ``threads``), ending at the range end at the latest.
+        """
+        threads = threads or self._threads or 1
+        n, dim = self.vectors.shape
+        bounds = _thread_ranges(n, dim, threads)
+        width = max(8, 9215 // dim // 8 * 8)  # columns x dim below OpenBLAS's threading threshold (one thread)
+        starts = bounds[np.searchsorted(bounds, rows, side="right") - 1]
+        ends = bounds[np.searchsorted(bounds, rows, side="right")]
+        first = starts + (rows - starts) // width * width
         out = np.empty(len(rows), dtype=np.float32)
-        blocks = rows // BLOCK
-        for blk in np.unique(blocks):
-            sel = blocks == blk
-            a = int(blk) * BLOCK
-            s = np.dot(emb, self.vectors[a:a + BLOCK].view(np.ndarray).T).flatten()
-            out[sel] = s[rows[sel] - a]
+        plain = self.vectors.view(np.ndarray)
+        for a in np.unique(first):
+            sel = first == a
+            b = min(int(a) + width, int(ends[sel][0]))
+            out[sel] = np.dot(emb, plain[int(a):b].T).flatten()[rows[sel] - a]
         return out
+
+    def _calibrate(self, emb: np.ndarray, full: np.ndarray) -> None:
+        """Find the thread split under which :meth:`_rescore` equals ``full`` (= np.dot(emb, vectors.T) of the
+        first query, the answer to that query anyway), on every row near a range boundary and 2,000 others.
+        None found (another BLAS): every query is answered by the full product (:meth:`_full`)."""
+        n, dim = self.vectors.shape
+        rng = np.random.default_rng(0)
+        env = [int(v) for v in (os.environ.get(e, "") for e in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"))
+               if v.isdigit()]
+        for threads in range(1, max([os.cpu_count() or 1, *env]) + 1):
+            bounds = _thread_ranges(n, dim, threads)
+            near = (bounds[:, None] + np.arange(-9, 9)[None, :]).ravel()
+            rows = np.unique(np.concatenate([near[(near >= 0) & (near < n)], rng.integers(0, n, min(n, 2000))]))
+            if np.array_equal(self._rescore(emb, rows, threads), full[rows]):
+                self._threads = threads
+                return
+        self._threads = 0
 
     def _candidates(self, embs: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
         if self._faiss_index is not None:
@@ -249,6 +293,16 @@ class CaptionIndex:
         k = min(int(k), n)
         todo = list(range(len(embs)))
         out: list[Any] = [None] * len(embs)
+        if self._threads is None and todo:  # the first query: the full product, which calibrates _rescore
+            full = np.dot(embs[:1], self.vectors.view(np.ndarray).T).flatten()
+            self._release(0, n)
+            self._calibrate(embs[:1], full)
+            rows = np.argsort(full)[::-1][:k]
+            out[0], todo = (rows, full[rows]), todo[1:]
+        if self._threads == 0 and self.kind == "flat":  # no bit-identical re-scoring here: numpy in full
+            for q in todo:
+                out[q] = self._full(embs[q:q + 1], k)
+            return out
         m = min(n, k + max(k, 64))
         while todo:
             cs, ci = self._candidates(embs[todo], m)
@@ -327,9 +381,9 @@ def open_index(folder: str | os.PathLike, captions: str | os.PathLike, vse_path:
                           f"it with `{fix}`") from None
     if check:
         have = content_hashes(captions, vse_path)
-        for key, label in (("captions_sha256", f"caption pool {captions}"), ("vse_sha256", f"VSE {vse_path}")):
+        for key, what in (("captions_sha256", f"caption pool than {captions}"), ("vse_sha256", f"VSE than {vse_path}")):
             if manifest.get(key) != have[key]:
-                raise ConfigError(f"config key 'index': {folder} is stale: it was built from another "
-                                  f"{label.split(' ', 1)[0] + ' ' + label.split(' ', 1)[1]} (sha256 "
-                                  f"{str(manifest.get(key))[:12]}, now {have[key][:12]}); rebuild it with `{fix}`")
+                raise ConfigError(f"config key 'index': {folder} is stale: it was built from another {what} "
+                                  f"(sha256 {str(manifest.get(key))[:12]}, now {have[key][:12]}); rebuild it with "
+                                  f"`{fix}`")
     return CaptionIndex(folder, manifest, Path(captions))
