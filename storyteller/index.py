@@ -15,9 +15,12 @@ Exact retrieval (kind ``flat``, the default) reproduces the original ``story``'s
 embedding with every caption vector, then the reversed ``np.argsort``; :func:`storyteller.pipeline.rank`):
 
 1. faiss's exact inner-product search (``faiss.knn``, the kernel of ``IndexFlatIP``) over the memory-mapped
-   vectors, chunk by chunk, gives the ``k + m`` best candidates by faiss's own rounding;
-2. the candidates are re-scored with ``np.dot`` over their aligned 64-row blocks (the same BLAS call shape as the
-   full product: bit-identical scores, checked in tests/test_index.py) and sorted by (score desc, row asc);
+   vectors, chunk by chunk (pages released after each chunk), gives the ``k + m`` best candidates by faiss's
+   own rounding;
+2. the candidates are re-scored with ``np.dot`` so that each score is rounded exactly as in the full product
+   (a BLAS gemv rounds a row's score by where the row falls in the thread split of the call; the split is
+   found on the first query, which is answered by the full product itself - see :meth:`CaptionIndex._calibrate`;
+   where no split reproduces it, e.g. another BLAS, every query is answered by the full product) and sorted;
 3. the cut is proven: the k-th re-scored value must exceed the worst faiss score left out by more than the
    float32 error bound of two dot products of length dim (else ``m`` doubles);
 4. ties: ``np.argsort`` orders equal scores in an order that depends on the CPU's vector extensions (AVX-512,
@@ -46,7 +49,6 @@ __all__ = ["CaptionIndex", "CaptionTexts", "IndexedVectors", "open_index", "exac
 KINDS = ("flat", "ivf", "hnsw")
 MANIFEST = "manifest.json"
 FORMAT = "storyteller-caption-index-v1"
-BLOCK = 64            # rows per re-scoring block (a multiple of every BLAS gemv column group)
 CHUNK = 1 << 16       # rows per faiss.knn call over the memory map
 
 
@@ -218,7 +220,11 @@ class CaptionIndex:
             if "efSearch" in params:
                 self._faiss_index.hnsw.efSearch = int(params["efSearch"])
 
-    open = staticmethod(lambda *a, **kw: open_index(*a, **kw))
+    @classmethod
+    def open(cls, folder: str | os.PathLike, captions: str | os.PathLike, vse_path: str | os.PathLike, *,
+             check: bool = True) -> "CaptionIndex":
+        """:func:`open_index`."""
+        return open_index(folder, captions, vse_path, check=check)
 
     def __len__(self) -> int:
         return len(self.vectors)

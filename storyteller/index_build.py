@@ -90,7 +90,7 @@ def _build_faiss(kind: str, vectors: np.ndarray, nlist: int | None, nprobe: int 
         params["nprobe"] = nprobe or max(1, params["nlist"] // 16)
     else:
         index.hnsw.efConstruction = 80
-        params["efSearch"] = 128
+        params["efSearch"] = 256
     for a in range(0, n, 1 << 16):
         index.add(np.ascontiguousarray(vectors[a:a + (1 << 16)]))
     build_s = time.perf_counter() - t0
@@ -127,9 +127,11 @@ def _write_json(path: Path, obj: dict) -> None:
 
 def build_index(captions: str | os.PathLike, vse: Any, vse_path: str | os.PathLike, out: str | os.PathLike, *,
                 kind: str = "flat", chunk: int = 16384, nlist: int | None = None, nprobe: int | None = None,
-                verbose: bool = True, say=None) -> Path:
+                verbose: bool = True, say=None, embed=None) -> Path:
     """Build (or resume building) the caption index of ``captions`` with ``vse`` (loaded from ``vse_path``) in
-    folder ``out``; returns ``out``. An up-to-date index is left as it is. Raises
+    folder ``out``; returns ``out``. An up-to-date index is left as it is. ``embed``: a function of
+    ``(captions list, first row)`` giving their float32 (n, dim) vectors instead of ``vse``'s
+    ``encode_sentences`` (benchmarks synthesise vectors with it). Raises
     :class:`~storyteller.errors.InputError` for a bad kind/chunk or an empty pool."""
     from tqdm import tqdm
 
@@ -185,7 +187,7 @@ def build_index(captions: str | os.PathLike, vse: Any, vse_path: str | os.PathLi
     with bar:
         for c in range(state["done"], n_chunks):
             a, b = c * chunk, min(n, (c + 1) * chunk)
-            vec[a:b] = embedding.encode_sentences(vse, caps[a:b])
+            vec[a:b] = embed(caps[a:b], a) if embed else embedding.encode_sentences(vse, caps[a:b])
             vec.flush()
             state["done"] = c + 1
             _write_json(progress, state)  # the checkpoint: chunks done

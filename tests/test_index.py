@@ -19,7 +19,7 @@ from storyteller.errors import ConfigError  # noqa: E402
 from storyteller.index import open_index  # noqa: E402
 from storyteller.index_build import build_index  # noqa: E402
 
-RECALL_FLOOR = 0.9  # ivf at its default nprobe (nlist/16) on the synthetic 20k pool; measured ~0.99
+RECALL_FLOOR = 0.9  # at the default search settings on the synthetic 20k pool (measured: ivf 0.95, hnsw below)
 
 
 @pytest.fixture(scope="module")
@@ -121,13 +121,14 @@ def test_rescoring_is_bitwise_the_full_product(vse, synthetic_flat):
         np.testing.assert_array_equal(synthetic_flat._rescore(emb, rows), np.dot(emb, plain.T).flatten()[rows])
 
 
-def test_approximate_index_recall(vse, golden, synthetic_pool, tmp_path, capsys):
-    out = tmp_path / "ivf"
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_approximate_index_recall(vse, golden, synthetic_pool, tmp_path, kind):
+    out = tmp_path / kind
     said = []
-    build_index(synthetic_pool, vse, golden.dir / "coco_embedding.npz", out, kind="ivf", verbose=False,
+    build_index(synthetic_pool, vse, golden.dir / "coco_embedding.npz", out, kind=kind, verbose=False,
                 say=said.append)
     manifest = json.loads((out / "manifest.json").read_text())
-    print(f"ivf recall@100 on the synthetic 20k pool: {manifest['recall_at_100']:.4f} ({manifest['factory']}, "
+    print(f"{kind} recall@100 on the synthetic 20k pool: {manifest['recall_at_100']:.4f} ({manifest['factory']}, "
           f"{manifest['search']})")
     assert any("recall@100" in m for m in said)
     assert manifest["recall_at_100"] >= RECALL_FLOOR
