@@ -29,7 +29,7 @@ from .index import CaptionTexts, IndexedVectors, open_index
 from .store import atomic_write, sha256_bytes, sha256_file
 
 __all__ = ["read_captions", "load_pool", "blank_lines", "embed_caption_pool", "caption_vectors", "indexed_pool",
-           "CaptionTexts"]
+           "CaptionTexts", "IndexedVectors"]
 
 _ASCII_WS = " \t\n\r\x0b\x0c"  # what bytes.strip() removes
 

@@ -55,7 +55,8 @@ def load_all(config: str | Path | Mapping[str, Any] | None = None, device: str |
 
 
 _Z_PARTS = {"stv": ("skipthoughts", skipthoughts.SkipThoughts), "dec": ("decoder", decoder.Decoder),
-            "vse": ("vse", embedding.VSE), "cap": ("captions", (list, tuple, _captions.CaptionTexts)), "cvec": ("caption_vectors", None),
+            "vse": ("vse", embedding.VSE), "cap": ("captions", (list, tuple, _captions.CaptionTexts)),
+            "cvec": ("caption_vectors", None),
             "bneg": ("caption_style", None), "bpos": ("book_style", None)}
 
 

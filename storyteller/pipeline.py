@@ -133,8 +133,8 @@ def rank(vse: embedding.VSE, caption_vectors: torch.Tensor | np.ndarray, feats: 
     """
     feats = feats / np.linalg.norm(feats)
     emb = embedding.encode_images(vse, feats[None, :])
-    if getattr(caption_vectors, "index", None) is not None:  # config key 'index': the same top k, through faiss
-        return caption_vectors.index.rank(emb, k)             # (storyteller.index; scores NaN off the top k)
+    if isinstance(caption_vectors, pool.IndexedVectors) and caption_vectors.index is not None:
+        return caption_vectors.index.rank(emb, k)  # config key 'index': the same top k via faiss (storyteller.index)
     cvec = caption_vectors.numpy() if isinstance(caption_vectors, torch.Tensor) else caption_vectors
     scores = np.dot(emb, cvec.T).flatten()
     return np.argsort(scores)[::-1][:k], scores

@@ -6,7 +6,6 @@ import contextlib
 import io
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
