@@ -232,3 +232,15 @@ def test_exact_index_equals_numpy_on_bundle_pool(tmp_path):
         logits = rng.standard_normal(vse.options["dim_image"]) * 3
         f = (np.exp(logits) / np.exp(logits).sum()).astype(np.float32)
         _same_as_numpy(vse, index, cached, caps, f, 100)
+
+
+def test_rank_without_index_takes_tensors_and_arrays(vse, synthetic_flat):
+    """torch.Tensor has an ``index`` attribute of its own: only IndexedVectors route retrieval to an index."""
+    import torch
+
+    plain = np.array(synthetic_flat.vectors)
+    f = _queries(vse, 1, 9)[0]
+    rows_t, scores_t = pipeline.rank(vse, torch.from_numpy(plain), f, 50)
+    rows_a, scores_a = pipeline.rank(vse, plain, f, 50)
+    np.testing.assert_array_equal(rows_t, rows_a)
+    assert np.isfinite(scores_t).all() and len(scores_t) == len(plain)  # all N scores, as without an index
