@@ -271,8 +271,12 @@ class LMWriter:
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
 
     def generation_config(self, generation: Any = None, **knobs: Any) -> GenerationConfig:
-        """:func:`default_generation` overridden by what ``generation`` sets (a dict: every key; a
-        :class:`GenerationConfig`: the fields that differ from its defaults) and by ``knobs``; validated."""
+        """:func:`default_generation` overridden by what ``generation`` sets and by ``knobs``; validated.
+
+        A dict sets every key it holds; a :class:`GenerationConfig` sets the fields that differ from its
+        defaults (as the pipeline reads it), so ``GenerationConfig()`` - the GRU's beam width 50 and 1000
+        words - leaves the LM's sampling defaults in force. To set a value equal to a GenerationConfig default
+        (e.g. greedy decoding, ``do_sample=False``), pass it in a dict or as a keyword."""
         given = {**_explicit(generation), **knobs}
         given.pop("num_captions", None)  # the pipeline's retrieval knob, not a decoding one
         return default_generation().replace(**given).validate()

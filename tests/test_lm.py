@@ -94,6 +94,75 @@ def test_trim_cuts_after_last_full_sentence_outside_the_prompt():
     assert lm._trim("Stop. she said and", 5) == "Stop. she said and"  # the prompt "Stop." is never cut
 
 
+class _Batch(dict):
+    def to(self, device):
+        return self
+
+
+class _FakeTokenizer:
+    """Words <-> ids by a table; ``<eos>`` is id 2 (as SmolLM2's)."""
+    eos_token_id = pad_token_id = 2
+
+    def __init__(self):
+        self.words = ["<pad>", "<bos>", "<eos>"] + [f"w{i}" for i in range(3, 40)]
+
+    def apply_chat_template(self, chat, tokenize, add_generation_prompt):
+        assert not tokenize and add_generation_prompt
+        return " ".join(m["content"] for m in chat) + " ASSISTANT:"
+
+    def __call__(self, texts, return_tensors, padding, add_special_tokens):
+        self.texts = texts
+        n = max(len(t.split()) for t in texts)
+        return _Batch(input_ids=torch.full((len(texts), n), 5), attention_mask=torch.ones(len(texts), n))
+
+    def decode(self, ids, skip_special_tokens):
+        return "".join(" " + self.words[i] for i in ids.tolist() if i != self.eos_token_id)
+
+
+class _FakeModel:
+    """``generate`` records its keywords and draws words from torch's global generator (as sampling does)."""
+
+    def generate(self, input_ids, attention_mask, **kw):
+        self.kw = kw
+        rows = input_ids.repeat_interleave(kw["num_return_sequences"], 0)
+        return torch.cat([rows, torch.randint(3, 40, (rows.shape[0], kw["max_new_tokens"]))], 1)
+
+
+def _fake_writer():
+    return lm.LMWriter(_FakeModel(), _FakeTokenizer(), torch.device("cpu"), Path(lm.MODEL_FILE))
+
+
+def test_write_passes_the_knobs_to_generate_and_seeds_privately():
+    w = _fake_writer()
+    state = torch.random.get_rng_state()
+    a = w.write(SURF, generation=GenerationConfig(temperature=0.7, top_k=5, top_p=0.8, seed=4, max_new_tokens=6,
+                                                  num_return_sequences=3, do_sample=True), trim=False)
+    assert torch.equal(torch.random.get_rng_state(), state)  # the caller's generator is left as it was
+    kw = w.model.kw
+    assert (kw["temperature"], kw["top_k"], kw["top_p"], kw["do_sample"]) == (0.7, 5, 0.8, True)
+    assert (kw["max_new_tokens"], kw["num_return_sequences"], kw["num_beams"]) == (6, 3, 1)
+    assert kw["pad_token_id"] == kw["eos_token_id"] == 2
+    assert len(a) == 3 and all(len(t.split()) == 6 for t in a) and len(set(a)) == 3
+    assert w.write(SURF, seed=4, temperature=0.7, top_k=5, top_p=0.8, max_new_tokens=6, num_return_sequences=3,
+                   trim=False) == a
+    assert w.write(SURF, seed=5, max_new_tokens=6, trim=False) != a[:1]
+    w.write(SURF, generation={"do_sample": False, "num_beams": 2, "length_penalty": 0.5})
+    kw = w.model.kw
+    assert "temperature" not in kw and "top_p" not in kw and kw["num_beams"] == 2 and kw["length_penalty"] == 0.5
+
+
+def test_write_many_prompts_start_the_answers_one_list_per_caption_list():
+    w = _fake_writer()
+    out = w.write_many([SURF, ["a cat on a sofa."]], prompts=["It  began", None], max_new_tokens=4,
+                       num_return_sequences=2, seed=0, trim=False)
+    assert [len(r) for r in out] == [2, 2]
+    assert all(t.startswith("It began w") for t in out[0]) and all(t.startswith("w") for t in out[1])
+    assert w.tokenizer.texts[0].endswith("ASSISTANT:It began") and w.tokenizer.texts[1].endswith("ASSISTANT:")
+    assert "a cat on a sofa" in w.tokenizer.texts[1]
+    with pytest.raises(InputError, match="prompts has 1 entries for 2 caption lists"):
+        w.write_many([SURF, SURF], prompts=["x"])
+
+
 # ------------------------------------------------------------------------------- with the extra: the real model
 def _lm_installed() -> str | None:
     for name in lm.EXTRA_MODULES:
@@ -117,7 +186,7 @@ def writer():
 @pytest.mark.slow
 def test_lm_story_names_the_caption_subject(writer):
     text, = writer.write(["a dog running on a beach.", "a brown dog plays in the sand.", "a dog on the beach."],
-                         generation=GenerationConfig(do_sample=False, max_new_tokens=40))
+                         generation={"do_sample": False, "max_new_tokens": 40})  # greedy: no luck involved
     assert "dog" in text.lower(), text
     assert writer.settings["writer"] == "lm"
 
