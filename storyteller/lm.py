@@ -149,13 +149,13 @@ def _quiet(transformers: Any, progress: bool) -> Iterator[None]:
     dequantising bar, a plain ``tqdm.auto`` in ``modeling_gguf_pytorch_utils``) for the duration."""
     logging = transformers.utils.logging
     verbosity, bars = logging.get_verbosity(), logging.is_progress_bar_enabled()
-    gguf_utils = importlib.import_module("transformers.modeling_gguf_pytorch_utils")
+    gguf_utils: Any = importlib.import_module("transformers.modeling_gguf_pytorch_utils")
     bar = getattr(gguf_utils, "tqdm", None)
     logging.set_verbosity_error()
     if not progress:
         logging.disable_progress_bar()
         if bar is not None:
-            gguf_utils.tqdm = lambda it, *a, **k: it
+            gguf_utils.tqdm = lambda it, *a, **k: it  # a module global of transformers
     try:
         yield
     finally:

