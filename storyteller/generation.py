@@ -55,6 +55,7 @@ __all__ = [
     "best_text",
     "decode_texts",
     "fast_near_ties",
+    "force",
     "generate",
     "logits_processors",
     "reference_step",
@@ -136,15 +137,17 @@ class GenerationConfig:
         return dataclasses.replace(self, **knobs)
 
 
-def logits_processors(config: GenerationConfig) -> list[Processor]:
-    """The processors ``config`` asks for, in order (empty for the original's search)."""
+def logits_processors(config: GenerationConfig, prompt_len: int = 0) -> list[Processor]:
+    """The processors ``config`` asks for, in order (empty for the original's search). ``prompt_len``: forced
+    prompt tokens at the start of the history the processors see (``min_new_tokens`` counts only new words;
+    the n-gram block and the repetition penalty see the prompt too, as in Hugging Face)."""
     procs: list[Processor] = []
     if config.repetition_penalty != 1.0:
         procs.append(RepetitionPenalty(config.repetition_penalty))
     if config.no_repeat_ngram_size:
         procs.append(NoRepeatNGram(config.no_repeat_ngram_size))
     if config.min_new_tokens:
-        procs.append(MinNewTokens(config.min_new_tokens))
+        procs.append(MinNewTokens(config.min_new_tokens + prompt_len))
     if config.do_sample:
         if config.temperature != 1.0:
             procs.append(Temperature(config.temperature))
@@ -219,13 +222,28 @@ def _near_tie(flat: torch.Tensor, best: torch.Tensor, V: int, last: bool) -> boo
     return fin.numel() > 1 and bool((fin[1:] - fin[:-1] <= _margin(fin[1:])).any())
 
 
-def _beam(dec, ctx, width0, maxlen, use_unk, procs, step, check_ties=False) -> list[Hypothesis]:
-    """The search; with ``check_ties`` it raises :class:`_NearTie` at the first near tie."""
+def force(dec: Decoder, ctx: torch.Tensor, prefix: Sequence[int] = (), step=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Teacher-force ``prefix`` (word ids) through the decoder from the context's initial state: ``(prev, state)``
+    to continue from, (B,) long and (B, dim) for a (B, dimctx) ``ctx``. An empty prefix gives the start of the
+    original's search (``prev`` = -1, the zero embedding; ``state`` = ``f_init(ctx)``). ``step``: the step function
+    (default ``dec.step_logprobs``)."""
+    step = step or dec.step_logprobs
+    state = dec.init_state(ctx)                                               # (B, dim)
+    prev = torch.full((ctx.shape[0],), -1, dtype=torch.long, device=dec.device)  # -1: zero embedding at step 1
+    for w in prefix:
+        _, state = step(prev, state)
+        prev = torch.full_like(prev, int(w))
+    return prev, state
+
+
+def _beam(dec, ctx, width0, maxlen, use_unk, procs, step, check_ties=False, prefix=()) -> list[Hypothesis]:
+    """The search; with ``check_ties`` it raises :class:`_NearTie` at the first near tie. ``prefix``: word ids
+    forced first (with the same ``step``); the hypotheses hold only the words after it."""
     dev = dec.device
-    state = dec.init_state(ctx)                                # (L, dim)
-    prev = torch.full((1,), -1, dtype=torch.long, device=dev)  # -1: zero embedding at step 1
+    prev, state = force(dec, ctx, prefix, step)                # (L,), (L, dim)
     scores = torch.zeros(1, dtype=torch.float32, device=dev)   # (L,) running NLL sums
-    tokens = torch.zeros((1, 0), dtype=torch.long, device=dev)  # (L, t) words so far
+    n0 = len(prefix)
+    tokens = torch.tensor([list(prefix)], dtype=torch.long, device=dev).reshape(1, n0)  # (L, t) words so far
     finished: list[Hypothesis] = []
     for t in range(maxlen):
         logp, new_state = step(prev, state)
@@ -243,36 +261,39 @@ def _beam(dec, ctx, width0, maxlen, use_unk, procs, step, check_ties=False) -> l
         new_scores = flat[best]
         done = wi == EOS
         if bool(done.any()):
-            finished.extend(zip(new_tokens[done].tolist(), new_scores[done].tolist()))
+            finished.extend(zip(new_tokens[done][:, n0:].tolist(), new_scores[done].tolist()))
         keep = ~done
         tokens, scores, state, prev = new_tokens[keep], new_scores[keep], new_state[ti[keep]], wi[keep]
         if tokens.shape[0] == 0 or len(finished) >= width0:
             break
-    finished.extend(zip(tokens.tolist(), scores.tolist()))  # only when maxlen was hit
+    finished.extend(zip(tokens[:, n0:].tolist(), scores.tolist()))  # only when maxlen was hit
     return finished
 
 
 @torch.no_grad()
 def beam_search(
     dec: Decoder, c: np.ndarray | torch.Tensor, beam_width: int, maxlen: int = 1000, use_unk: bool = False,
-    processors: Sequence[Processor] = (),
+    processors: Sequence[Processor] = (), prefix: Sequence[int] = (),
 ) -> list[Hypothesis]:
     """Every hypothesis the original ``gen_sample`` returns, as ``(token_ids, score)`` in its order.
 
     ``c``: the (dimctx,) float32 context. Finished hypotheses end with 0 (``<eos>``); hypotheses still alive at
     ``maxlen`` come last, without it. Scores are float32 sums of negative log-probabilities (after
-    ``processors``, if any). Raises :class:`~storyteller.errors.InputError` for a bad width or context.
+    ``processors``, if any). ``prefix``: word ids forced through the decoder first (a prompt); the search
+    continues from there and the hypotheses hold only the new words (``maxlen`` counts only those).
+    Raises :class:`~storyteller.errors.InputError` for a bad width or context.
     """
     if isinstance(beam_width, bool) or not isinstance(beam_width, (int, np.integer)) or beam_width < 1:
         raise InputError(f"beam width must be an integer >= 1, got {beam_width!r}")
     ctx = _ctx(dec, c)
     args = (dec, ctx, beam_width, maxlen, use_unk, list(processors))
+    kw = {"prefix": [int(w) for w in prefix]} if len(prefix) else {}  # (the original's call has no prefix)
     if not _fast_path_active(dec):
-        return _beam(*args, dec.step_logprobs)
+        return _beam(*args, dec.step_logprobs, **kw)
     try:
-        return _beam(*args, dec.step_logprobs, check_ties=True)
+        return _beam(*args, dec.step_logprobs, check_ties=True, **kw)
     except _NearTie:  # the plain ops decide: same batches, order and rounding as the plain path
-        return _beam(*args, lambda p, s: reference_step(dec, p, s))
+        return _beam(*args, lambda p, s: reference_step(dec, p, s), **kw)
 
 
 @torch.no_grad()
@@ -303,16 +324,17 @@ def sample(
 
 
 @torch.no_grad()
-def _sample_batch(dec: Decoder, ctx: torch.Tensor, config: GenerationConfig) -> list[Hypothesis]:
+def _sample_batch(dec: Decoder, ctx: torch.Tensor, config: GenerationConfig,
+                  prefix: Sequence[int] = ()) -> list[Hypothesis]:
     """``num_return_sequences`` independent draws as one batch; score = sum of -log p of the drawn words under
-    the processed distribution."""
+    the processed distribution. ``prefix``: word ids forced first; the draws hold only the new words."""
     n, dev = config.num_return_sequences, dec.device
     gen = torch.Generator()
     gen.manual_seed(config.seed) if config.seed is not None else gen.seed()
-    procs = logits_processors(config)
-    state = dec.init_state(ctx.expand(n, -1))
-    prev = torch.full((n,), -1, dtype=torch.long, device=dev)
-    tokens = torch.zeros((n, 0), dtype=torch.long, device=dev)
+    n0 = len(prefix)
+    procs = logits_processors(config, n0)
+    prev, state = force(dec, ctx.expand(n, -1), prefix)
+    tokens = torch.tensor([list(prefix)] * n, dtype=torch.long, device=dev).reshape(n, n0)
     scores = torch.zeros(n, dtype=torch.float32)
     alive = torch.ones(n, dtype=torch.bool)
     for _ in range(config.max_new_tokens):
@@ -329,32 +351,46 @@ def _sample_batch(dec: Decoder, ctx: torch.Tensor, config: GenerationConfig) -> 
         if not bool(alive.any()):
             break
     out = []
-    for row, s in zip(tokens.tolist(), scores.tolist()):
+    for row, s in zip(tokens[:, n0:].tolist(), scores.tolist()):
         end = row.index(EOS) + 1 if EOS in row else len(row)
         out.append((row[:end], s))
     return out
 
 
-def generate(dec: Decoder, c: np.ndarray | torch.Tensor, config: GenerationConfig | None = None,
-             **knobs) -> list[Hypothesis]:
+def generate(dec: Decoder, c: np.ndarray | torch.Tensor, config: GenerationConfig | None = None, *,
+             prefix: Sequence[int] = (), **knobs) -> list[Hypothesis]:
     """Hypotheses ``(token_ids, score)`` for the context ``c`` (a (dimctx,) float32 vector), as ``config`` (and
     ``knobs`` overriding it, e.g. ``num_beams=5``) asks. Lower scores are better (negative log-probabilities).
 
     Beam search (``do_sample=False``): every hypothesis of the search in the order they finished (the original's
     ``gen_sample``); with ``length_penalty`` they are re-ranked by ``score / len ** length_penalty`` and that is
-    their score. Sampling: ``num_return_sequences`` draws. Raises :class:`~storyteller.errors.InputError`.
+    their score. Sampling: ``num_return_sequences`` draws. ``prefix``: word ids (e.g. a prompt) forced through
+    the decoder from the context's initial state before generating; the hypotheses hold only the words after it
+    (``max_new_tokens``/``min_new_tokens`` count those). Raises :class:`~storyteller.errors.InputError`.
     """
     config = (config or GenerationConfig()).replace(**knobs).validate()
     ctx = _ctx(dec, c)
+    prefix = _check_prefix(dec, prefix)
     if config.do_sample:
-        return _sample_batch(dec, ctx, config)
+        return _sample_batch(dec, ctx, config, prefix)
     hyps = beam_search(dec, ctx, config.num_beams, maxlen=config.max_new_tokens, use_unk=config.use_unk,
-                       processors=logits_processors(config))
+                       processors=logits_processors(config, len(prefix)), prefix=prefix)
     if config.length_penalty is not None:
         lp = config.length_penalty
         hyps = sorted(((t, float(np.float32(s) / np.float32(max(len(t), 1)) ** np.float32(lp))) for t, s in hyps),
                       key=lambda h: h[1])
     return hyps
+
+
+def _check_prefix(dec: Decoder, prefix: Sequence[int]) -> list[int]:
+    n = dec.options["n_words"]
+    if isinstance(prefix, (str, bytes)) or not all(isinstance(w, (int, np.integer)) and not isinstance(w, bool)
+                                                   for w in prefix):
+        raise InputError("prefix must be a list of word ids (ints); tokenise a prompt with Storyteller.tell(prompt=...)")
+    bad = [int(w) for w in prefix if not 0 <= w < n]
+    if bad:
+        raise InputError(f"prefix word id {bad[0]} is outside the decoder's vocabulary (0..{n - 1})")
+    return [int(w) for w in prefix]
 
 
 def decode_texts(dec: Decoder, hyps: Sequence[Hypothesis], n: int | None = None) -> list[str]:
