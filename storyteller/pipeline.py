@@ -7,7 +7,6 @@ prints: :mod:`storyteller.generate` (the original's API) and the CLI print the o
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -20,41 +19,23 @@ import torch
 
 from . import captions as pool
 from . import decoder as decoding
-from . import embedding, skipthoughts, style
+from . import embedding, modes, skipthoughts, style
 from .config import DEFAULT_BUNDLE, STORY_KEYS, load_config
-from .errors import InputError, ModelFileError
+from .errors import InputError, ModelFileError, StorytellerError
+from .generation import GenerationConfig
 from .runtime import resolve_device
+from .store import sha256_file
+from .story import Story
 
-__all__ = ["load", "Storyteller", "Story", "lyric_lines", "rank", "check_count"]
+__all__ = ["load", "Storyteller", "Story", "GenerationConfig", "lyric_lines", "rank", "check_count"]
 
-# Knobs tell() understands now; the other generation knobs arrive with storyteller.generation.
+# The knobs of the original's story(): the others are GenerationConfig's fields (see storyteller.modes).
 KNOBS = {"num_beams": 50, "num_captions": 100}
+_MODE_OPTIONS = ("prompt", "dialogue", "context", "next_passage", "sequence_memory", "text_weight")
+RANK_MARGIN = 1e-5  # cosine gap below which a batched ranking is redone image by image (see tell_many)
 
 
 # ------------------------------------------------------------------------------------------------- story
-@dataclass(frozen=True)
-class Story:
-    """A story and what it came from. ``str(story)`` is the text.
-
-    ``text``: the passage (tokens separated by single spaces, as the decoder writes them). ``captions``: the
-    ``num_captions`` nearest captions as ``(caption, cosine score)``, nearest first. ``image``: the image path, or
-    a short description of the object given. ``settings``: the knobs used, the model folder and the device.
-    """
-
-    text: str
-    captions: list[tuple[str, float]]
-    image: str
-    settings: dict[str, Any]
-
-    def __str__(self) -> str:
-        return self.text
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"image", "captions": [{"caption", "score"}...], "text", "settings"}``."""
-        return {"image": self.image, "captions": [{"caption": c, "score": s} for c, s in self.captions],
-                "text": self.text, "settings": dict(self.settings)}
-
-
 def lyric_lines(text: str) -> list[str]:
     """The original's lyric layout: one line per comma-separated piece, one leading space removed.
 
@@ -101,26 +82,6 @@ def _check_features(feats: Any, dim: int, label: str) -> np.ndarray:
         raise InputError(f"image features{label} are all zero: they have no direction, so no caption is nearer "
                          "than another")
     return feats
-
-
-def _knobs(generation: Any, knobs: Mapping[str, Any]) -> dict[str, int]:
-    """The knobs in force: defaults < ``generation`` (a mapping or a dataclass: its non-default fields) < knobs."""
-    given: dict[str, Any] = {}
-    if generation is not None:
-        if isinstance(generation, Mapping):
-            given.update(generation)
-        elif dataclasses.is_dataclass(generation) and not isinstance(generation, type):
-            for f in dataclasses.fields(generation):
-                value, default = getattr(generation, f.name), f.default
-                if f.name in KNOBS or default is dataclasses.MISSING or value != default:
-                    given[f.name] = value
-        else:
-            raise InputError(f"generation must be a GenerationConfig or a dict, got {type(generation).__name__}")
-    given.update(knobs)
-    unknown = sorted(set(given) - set(KNOBS))
-    if unknown:
-        raise InputError(f"generation knob(s) {', '.join(unknown)} not supported yet; supported: {', '.join(KNOBS)}")
-    return {name: check_count(given.get(name, default), name) for name, default in KNOBS.items()}
 
 
 def rank(vse: embedding.VSE, caption_vectors: torch.Tensor | np.ndarray, feats: np.ndarray,
@@ -246,10 +207,9 @@ class Storyteller:
                            self.features(image), k)
         return [(self.captions[i], float(scores[i])) for i in idx]
 
-    def write(self, captions: Sequence[str], generation: Any = None, **knobs: Any) -> str:
-        """The passage for a list of captions: their mean skip-thought vector, shifted by ``- c + b``, decoded
-        by the original's beam search (``num_beams``, default 50)."""
-        num_beams = _knobs(generation, knobs)["num_beams"]
+    def caption_skipthoughts(self, captions: Sequence[str]) -> np.ndarray:
+        """(k, dim) float32 skip-thought vectors of captions, as the original's ``story`` encoded them (non-ASCII
+        tokens are UNK: the captions were Python-2 byte strings). Raises :class:`InputError` for blank ones."""
         if isinstance(captions, str) or not all(isinstance(c, str) for c in captions):
             raise InputError("captions must be a list of str")
         if not captions:
@@ -258,25 +218,189 @@ class Storyteller:
         if blank is not None:
             raise InputError(f"caption {blank} of {len(captions)} is blank ({captions[blank]!r}); a caption needs "
                              "at least one word (remove blank lines from the caption pool)")
+        return skipthoughts.encode(self.skipthoughts, list(captions), verbose=False, nonascii_unk=True)
+
+    def write(self, captions: Sequence[str], generation: Any = None, **knobs: Any) -> str:
+        """The passage for a list of captions: their mean skip-thought vector, shifted by ``- c + b``, decoded
+        as ``generation``/``knobs`` ask (default: the original's beam search of width 50)."""
+        cfg, _ = modes.split_knobs(generation, knobs)
         bneg, bpos = self._styles()
-        # Captions reached encode() as Python-2 byte strings: non-ASCII tokens were UNK (the original's quirk).
-        svecs = skipthoughts.encode(self.skipthoughts, list(captions), verbose=False, nonascii_unk=True)
-        shift = style.shift(svecs, bneg, bpos)
-        return decoding.run_sampler(self.decoder, shift, beam_width=num_beams)
+        texts = modes.decode(self.decoder, style.shift(self.caption_skipthoughts(captions), bneg, bpos), cfg)
+        return texts[0] if texts else ""
 
-    def tell(self, image: Any, generation: Any = None, **knobs: Any) -> Story:
-        """Tell a story about ``image`` (a path, a PIL image, a uint8 array, or a 1-D array of CNN features).
+    def tell(self, image: Any, generation: Any = None, *, prompt: str | None = None,
+             dialogue: Sequence[str] | None = None, context: str | None = None, next_passage: bool = False,
+             sequence_memory: float = modes.SEQUENCE_MEMORY, text_weight: float = modes.TEXT_WEIGHT,
+             **knobs: Any) -> Story:
+        """Tell a story about ``image`` (a path, a PIL image, a uint8 array, or a 1-D array of CNN features), or
+        one connected story about a list/tuple of images (one passage per image).
 
-        Knobs: ``num_captions`` (the original's ``k``, default 100) and ``num_beams`` (its ``bw``, default 50),
-        as keywords or in ``generation``. Raises :class:`~storyteller.errors.InputError` for a bad knob or bad
-        features, :class:`~storyteller.errors.ImageError` for an unreadable image.
+        Knobs (keywords or in ``generation``, a :class:`GenerationConfig` or dict): every ``GenerationConfig``
+        field (``num_beams`` = the original's ``bw``, ``do_sample``, ``temperature``, ``top_k``, ``top_p``,
+        ``num_return_sequences``, ``seed``, ...) and ``num_captions`` (the original's ``k``, default 100); the
+        defaults tell the original's story. ``prompt``: the words the story starts with (forced through the
+        decoder). ``dialogue`` (list of str) / ``context`` (str): extra text whose skip-thought vectors join the
+        captions', each counting as ``text_weight`` captions. ``next_passage``: one more passage conditioned on
+        the story so far only. ``sequence_memory``: the previous passage's share in a sequence passage's
+        context. See :mod:`storyteller.modes` for the formulas. Raises :class:`~storyteller.errors.InputError`
+        for a bad knob, text or features, :class:`~storyteller.errors.ImageError` for an unreadable image.
         """
-        used = _knobs(generation, knobs)
-        near = self.nearest(image, used["num_captions"])
-        text = self.write([c for c, _ in near], num_beams=used["num_beams"])
-        settings = {**used, "num_captions": len(near), "model": self.model_dir, "device": str(self.device)}
-        return Story(text=text, captions=near, image=_describe(image), settings=settings)
+        cfg, k = modes.split_knobs(generation, knobs)
+        opts = self._mode_options(cfg, prompt, dialogue, context, next_passage, sequence_memory, text_weight)
+        images = list(image) if isinstance(image, (list, tuple)) else [image]
+        if not images:
+            raise InputError("image is an empty list; give one image, or a list of images for a sequence")
+        if cfg.num_return_sequences > 1 and (len(images) > 1 or next_passage):
+            raise InputError("num_return_sequences > 1 needs a single image without next_passage; for several "
+                             "versions of a sequence, call tell() with different seeds")
+        nears = [self.nearest(im, k) for im in images]
+        svecs = [self.caption_skipthoughts([c for c, _ in near]) for near in nears]
+        modes.warn_oov(opts.get("oov", []))
+        return self._compose(image, images, nears, svecs, cfg, opts)
 
+    def tell_many(self, images: Sequence[Any], generation: Any = None, **options: Any) -> list[Story]:
+        """One :class:`Story` per item of ``images`` (as :meth:`tell`, same options), computed in batches: one
+        CNN forward over the batch, one matmul for the retrieval and one skip-thought encoding of all the
+        captions; each story's beam search runs on its own (stepping several together would change the batch
+        shapes, hence the float rounding, hence possibly the stories). The texts and captions equal
+        :meth:`tell`'s image by image: where two of an image's top cosines lie within :data:`RANK_MARGIN` the
+        batched ranking is redone for that image alone; the reported scores may differ from :meth:`tell`'s in
+        the last float32 bits. An item that fails gives a Story with ``error`` (one line) and empty text; a
+        bad knob raises :class:`~storyteller.errors.InputError` at once. An item that is a list is a sequence.
+        """
+        if isinstance(images, (str, os.PathLike, np.ndarray, torch.Tensor)) or not isinstance(images, Sequence):
+            raise InputError(f"tell_many takes a list of images, got {type(images).__name__}; use tell() for one")
+        generation_knobs = {n: options.pop(n) for n in list(options) if n not in _MODE_OPTIONS}
+        cfg, k = modes.split_knobs(generation, generation_knobs)
+        if cfg.num_return_sequences > 1 and options.get("next_passage"):
+            raise InputError("num_return_sequences > 1 cannot be combined with next_passage")
+        opts = self._mode_options(cfg, **options)
+        modes.warn_oov(opts.get("oov", []))
+        items, errors = list(images), {}
+        single = [i for i, im in enumerate(items) if not isinstance(im, (list, tuple))]
+        feats = self._batch_features([items[i] for i in single], errors, single)
+        nears = self._batch_nearest(feats, k, errors)
+        want = sorted({c for i in nears for c, _ in nears[i]})
+        vec = dict(zip(want, self.caption_skipthoughts(want))) if want else {}
+        out = []
+        for i, item in enumerate(items):
+            try:
+                if i in errors:
+                    raise errors[i]
+                if i not in nears:  # a sequence
+                    out.append(self.tell(item, cfg, num_captions=k, **options))
+                    continue
+                svecs = np.stack([vec[c] for c, _ in nears[i]])
+                out.append(self._compose(item, [item], [nears[i]], [svecs], cfg, opts))
+            except (StorytellerError, OSError, ValueError) as e:
+                line = " ".join(str(e).split()) or type(e).__name__
+                desc = [_describe(x) for x in item] if isinstance(item, (list, tuple)) else _describe(item)
+                out.append(Story(text="", captions=[], image=desc, settings=self._settings(cfg, k, opts),
+                                 error=line, source=item))
+        return out
+
+    # ------------------------------------------------------------------------------------- internals
+    def _mode_options(self, cfg: GenerationConfig, prompt: str | None = None, dialogue: Any = None,
+                      context: Any = None, next_passage: bool = False,
+                      sequence_memory: float = modes.SEQUENCE_MEMORY,
+                      text_weight: float = modes.TEXT_WEIGHT) -> dict[str, Any]:
+        """The checked mode options (and what they need: prompt ids, text vectors) for :meth:`_compose`."""
+        if not isinstance(next_passage, bool):
+            raise InputError(f"next_passage must be True or False, got {next_passage!r}")
+        opts: dict[str, Any] = {"sequence_memory": modes.check_weight(sequence_memory, "sequence_memory", 1.0),
+                                "next_passage": next_passage}
+        if prompt is not None:
+            opts["prompt"] = prompt
+            opts["prompt_tokens"], opts["prompt_ids"], opts["oov"] = modes.prompt_ids(self.decoder, prompt)
+        extra, lines = modes.text_vectors(self.skipthoughts, dialogue, context)
+        if extra is not None:
+            opts.update(dialogue=list(dialogue or []), context=context, extra=extra,
+                        text_weight=modes.check_weight(text_weight, "text_weight"))
+        return opts
+
+    def _settings(self, cfg: GenerationConfig, k: int, opts: Mapping[str, Any]) -> dict[str, Any]:
+        if not hasattr(self, "_manifest"):
+            path = Path(self.model_dir or "") / "manifest.json"
+            self._manifest = sha256_file(path) if self.model_dir and path.is_file() else None
+        shown = {n: v for n, v in opts.items() if n not in ("extra", "prompt_ids", "prompt_tokens")}
+        if not opts.get("next_passage"):
+            shown.pop("next_passage", None)
+        return {**cfg.__dict__, "num_captions": k, **shown, "model": self.model_dir,
+                "manifest_sha256": self._manifest, "device": str(self.device)}
+
+    def _compose(self, given: Any, images: list[Any], nears: list[list[tuple[str, float]]],
+                 svecs: list[np.ndarray], cfg: GenerationConfig, opts: Mapping[str, Any]) -> Story:
+        """Decode the passages (see :mod:`storyteller.modes`) and build the Story."""
+        bneg, bpos = self._styles()
+        m, passages, texts, memory = opts["sequence_memory"], [], [""], None
+        for i, vecs in enumerate(svecs):
+            ctx = modes.context_vector(vecs, bneg, bpos, opts.get("extra"), opts.get("text_weight", 0.0))
+            ctx = modes.blend(ctx, memory, m)
+            start = opts.get("prompt_tokens", []) if i == 0 else []
+            texts = modes.decode(self.decoder, ctx, cfg, opts.get("prompt_ids", []) if i == 0 else ()) or [""]
+            if start:
+                texts = [" ".join(start + ([t] if t else [])) for t in texts]
+            passages.append(texts[0])
+            if passages[-1] and (i + 1 < len(svecs) or opts.get("next_passage")):
+                memory = modes.passage_vector(self.skipthoughts, [passages[-1]])
+        if opts.get("next_passage"):
+            told = [p for p in passages if p]
+            nxt = modes.decode(self.decoder, modes.passage_vector(self.skipthoughts, told), cfg) if told else []
+            passages.append(nxt[0] if nxt else "")
+        k = max(len(n) for n in nears)
+        sequence = isinstance(given, (list, tuple))
+        return Story(text=" ".join(p for p in passages if p), captions=nears[0],
+                     image=[_describe(im) for im in images] if sequence else _describe(given),
+                     settings=self._settings(cfg, k, opts), passages=passages, prompt=opts.get("prompt"),
+                     texts=texts if len(svecs) == 1 and not opts.get("next_passage") else [" ".join(
+                         p for p in passages if p)], passage_captions=nears, source=given)
+
+    def _batch_features(self, images: list[Any], errors: dict[int, Exception], where: list[int]) -> dict[int, np.ndarray]:
+        """Checked features of ``images`` (item ``where[j]`` for ``images[j]``): the pictures in one CNN call
+        (one at a time if that call fails, to find the bad one); errors go to ``errors``."""
+        out: dict[int, np.ndarray] = {}
+        pics = [j for j, im in enumerate(images) if not (isinstance(im, (np.ndarray, torch.Tensor)) and im.ndim == 1)]
+        batch = getattr(self.cnn, "features", None)
+        if len(pics) > 1 and batch is not None:
+            try:
+                rows = batch([images[j] for j in pics])
+                for j, row in zip(pics, rows):
+                    try:
+                        out[where[j]] = _check_features(row, self.vse.options["dim_image"],
+                                                        f" of {_describe(images[j])}")
+                    except StorytellerError as e:
+                        errors[where[j]] = e
+            except (StorytellerError, OSError, ValueError):
+                pass  # one bad image spoils the batch: take them one by one below
+        for j, im in enumerate(images):
+            if where[j] not in out and where[j] not in errors:
+                try:
+                    out[where[j]] = self.features(im)
+                except (StorytellerError, OSError, ValueError) as e:
+                    errors[where[j]] = e
+        return out
+
+    def _batch_nearest(self, feats: dict[int, np.ndarray], k: int,
+                       errors: dict[int, Exception]) -> dict[int, list[tuple[str, float]]]:
+        """The ``k`` nearest captions of each image from one matmul; an image whose order could hinge on the
+        batch's rounding (two of its top k+1 cosines within :data:`RANK_MARGIN`, different captions) is ranked
+        alone as :meth:`nearest` does."""
+        if not feats:
+            return {}
+        if k > len(self.captions):
+            warnings.warn(f"num_captions={k} is more than the caption pool holds; using all {len(self.captions)}",
+                          UserWarning, stacklevel=3)
+        keys = list(feats)
+        unit = np.stack([feats[i] / np.linalg.norm(feats[i]) for i in keys])
+        scores = np.dot(embedding.encode_images(self.vse, unit), self.caption_vectors.numpy().T)
+        out = {}
+        for row, i in zip(scores, keys):
+            idx = np.argsort(row)[::-1][:k + 1]
+            gaps = np.abs(np.diff(row[idx])) <= RANK_MARGIN
+            if any(g and self.captions[a] != self.captions[b] for g, a, b in zip(gaps, idx[:-1], idx[1:])):
+                idx, row = rank(self.vse, self.caption_vectors, feats[i], k)
+            out[i] = [(self.captions[j], float(row[j])) for j in idx[:k]]
+        return out
 
 # -------------------------------------------------------------------------------------------------- load
 def load(config: Any = None, device: str | torch.device = "cpu", *,
