@@ -70,7 +70,8 @@ def split_knobs(generation: Any, knobs: Mapping[str, Any]) -> tuple[GenerationCo
 def prompt_ids(dec: Any, prompt: str) -> tuple[list[str], list[int], list[str]]:
     """``(tokens, word ids, out-of-vocabulary tokens)`` of a prompt, tokenised as the decoder's training text was.
 
-    Unknown tokens get the ``UNK`` id (1) and are listed (in order, once each). Raises :class:`InputError` for a
+    Unknown tokens (and words whose id is beyond the decoder's ``n_words``, as the original's training code
+    treated them) get the ``UNK`` id (1) and are listed (in order, once each). Raises :class:`InputError` for a
     prompt that is not a string or holds no word.
     """
     if not isinstance(prompt, str):
@@ -82,7 +83,9 @@ def prompt_ids(dec: Any, prompt: str) -> tuple[list[str], list[int], list[str]]:
     if vocab is None or len(vocab) != len(dec.word_idict):
         vocab = {w: i for i, w in sorted(dec.word_idict.items(), reverse=True)}  # the lowest id wins
         dec._word_ids = vocab
-    ids = [vocab.get(t, 1) if t not in ("<eos>", "UNK") else 1 for t in tokens]
+    n_words = dec.options["n_words"]  # a dictionary may list more words than the decoder has rows (the
+    ids = [i if 1 < i < n_words else 1  # original's rule: an id >= n_words is UNK)
+           for i in (vocab.get(t, 1) if t not in ("<eos>", "UNK") else 1 for t in tokens)]
     oov = list(dict.fromkeys(t for t, i in zip(tokens, ids) if i == 1))
     return tokens, ids, oov
 
