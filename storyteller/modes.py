@@ -30,8 +30,16 @@ from .errors import InputError
 from .generation import GenerationConfig, decode_texts, generate
 from .tokenize import text_tokens
 
-__all__ = ["TEXT_WEIGHT", "SEQUENCE_MEMORY", "split_knobs", "prompt_ids", "text_vectors", "context_vector",
-           "blend", "decode"]
+__all__ = [
+    "SEQUENCE_MEMORY",
+    "TEXT_WEIGHT",
+    "blend",
+    "context_vector",
+    "decode",
+    "prompt_ids",
+    "split_knobs",
+    "text_vectors",
+]
 
 TEXT_WEIGHT = 10.0       # one dialogue line / context text counts as this many captions
 SEQUENCE_MEMORY = 0.3    # share of the previous passage's vector in a sequence passage's context

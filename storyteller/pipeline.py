@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from . import batching, embedding, modes, skipthoughts, style
 from . import captions as pool
 from . import decoder as decoding
-from . import embedding, modes, skipthoughts, style
 from .config import DEFAULT_BUNDLE, STORY_KEYS, load_config
 from .errors import InputError, ModelFileError, StorytellerError
 from .generation import GenerationConfig
@@ -27,12 +27,11 @@ from .runtime import resolve_device
 from .store import sha256_file
 from .story import Story
 
-__all__ = ["load", "Storyteller", "Story", "GenerationConfig", "lyric_lines", "rank", "check_count"]
+__all__ = ["GenerationConfig", "Story", "Storyteller", "check_count", "load", "lyric_lines", "rank"]
 
 # The knobs of the original's story(): the others are GenerationConfig's fields (see storyteller.modes).
 KNOBS = {"num_beams": 50, "num_captions": 100}
 _MODE_OPTIONS = ("prompt", "dialogue", "context", "next_passage", "sequence_memory", "text_weight")
-RANK_MARGIN = 1e-5  # cosine gap below which a batched ranking is redone image by image (see tell_many)
 
 
 # ------------------------------------------------------------------------------------------------- story
@@ -263,7 +262,7 @@ class Storyteller:
         CNN forward over the batch, one matmul for the retrieval and one skip-thought encoding of all the
         captions; each story's beam search runs on its own (stepping several together would change the batch
         shapes, hence the float rounding, hence possibly the stories). The texts and captions equal
-        :meth:`tell`'s image by image: where two of an image's top cosines lie within :data:`RANK_MARGIN` the
+        :meth:`tell`'s image by image: where two of an image's top cosines lie within :data:`storyteller.batching.RANK_MARGIN` the
         batched ranking is redone for that image alone; the reported scores may differ from :meth:`tell`'s in
         the last float32 bits. An item that fails gives a Story with ``error`` (one line) and empty text; a
         bad knob raises :class:`~storyteller.errors.InputError` at once. An item that is a list is a sequence.
@@ -278,8 +277,8 @@ class Storyteller:
         modes.warn_oov(opts.get("oov", []))
         items, errors = list(images), {}
         single = [i for i, im in enumerate(items) if not isinstance(im, (list, tuple))]
-        feats = self._batch_features([items[i] for i in single], errors, single)
-        nears = self._batch_nearest(feats, k, errors)
+        feats = batching.features(self, [items[i] for i in single], errors, single)
+        nears = batching.nearest(self, feats, k)
         want = sorted({c for i in nears for c, _ in nears[i]})
         vec = dict(zip(want, self.caption_skipthoughts(want))) if want else {}
         out = []
@@ -312,7 +311,7 @@ class Storyteller:
         if prompt is not None:
             opts["prompt"] = prompt
             opts["prompt_tokens"], opts["prompt_ids"], opts["oov"] = modes.prompt_ids(self.decoder, prompt)
-        extra, lines = modes.text_vectors(self.skipthoughts, dialogue, context)
+        extra, _ = modes.text_vectors(self.skipthoughts, dialogue, context)
         if extra is not None:
             opts.update(dialogue=list(dialogue or []), context=context, extra=extra,
                         text_weight=modes.check_weight(text_weight, "text_weight"))
@@ -355,52 +354,6 @@ class Storyteller:
                      texts=texts if len(svecs) == 1 and not opts.get("next_passage") else [" ".join(
                          p for p in passages if p)], passage_captions=nears, source=given)
 
-    def _batch_features(self, images: list[Any], errors: dict[int, Exception], where: list[int]) -> dict[int, np.ndarray]:
-        """Checked features of ``images`` (item ``where[j]`` for ``images[j]``): the pictures in one CNN call
-        (one at a time if that call fails, to find the bad one); errors go to ``errors``."""
-        out: dict[int, np.ndarray] = {}
-        pics = [j for j, im in enumerate(images) if not (isinstance(im, (np.ndarray, torch.Tensor)) and im.ndim == 1)]
-        batch = getattr(self.cnn, "features", None)
-        if len(pics) > 1 and batch is not None:
-            try:
-                rows = batch([images[j] for j in pics])
-                for j, row in zip(pics, rows):
-                    try:
-                        out[where[j]] = _check_features(row, self.vse.options["dim_image"],
-                                                        f" of {_describe(images[j])}")
-                    except StorytellerError as e:
-                        errors[where[j]] = e
-            except (StorytellerError, OSError, ValueError):
-                pass  # one bad image spoils the batch: take them one by one below
-        for j, im in enumerate(images):
-            if where[j] not in out and where[j] not in errors:
-                try:
-                    out[where[j]] = self.features(im)
-                except (StorytellerError, OSError, ValueError) as e:
-                    errors[where[j]] = e
-        return out
-
-    def _batch_nearest(self, feats: dict[int, np.ndarray], k: int,
-                       errors: dict[int, Exception]) -> dict[int, list[tuple[str, float]]]:
-        """The ``k`` nearest captions of each image from one matmul; an image whose order could hinge on the
-        batch's rounding (two of its top k+1 cosines within :data:`RANK_MARGIN`, different captions) is ranked
-        alone as :meth:`nearest` does."""
-        if not feats:
-            return {}
-        if k > len(self.captions):
-            warnings.warn(f"num_captions={k} is more than the caption pool holds; using all {len(self.captions)}",
-                          UserWarning, stacklevel=3)
-        keys = list(feats)
-        unit = np.stack([feats[i] / np.linalg.norm(feats[i]) for i in keys])
-        scores = np.dot(embedding.encode_images(self.vse, unit), self.caption_vectors.numpy().T)
-        out = {}
-        for row, i in zip(scores, keys):
-            idx = np.argsort(row)[::-1][:k + 1]
-            gaps = np.abs(np.diff(row[idx])) <= RANK_MARGIN
-            if any(g and self.captions[a] != self.captions[b] for g, a, b in zip(gaps, idx[:-1], idx[1:])):
-                idx, row = rank(self.vse, self.caption_vectors, feats[i], k)
-            out[i] = [(self.captions[j], float(row[j])) for j in idx[:k]]
-        return out
 
 # -------------------------------------------------------------------------------------------------- load
 def load(config: Any = None, device: str | torch.device = "cpu", *,

@@ -3,7 +3,6 @@ the ``Story`` displays, on the golden models (and, for the CNN and thumbnails, o
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +28,14 @@ def teller(golden, config):
 
 # ------------------------------------------------------------------------------------------- knobs / sampling
 def test_defaults_are_the_original_story(golden, teller):
-    story = teller.tell(feats(golden, 0), storyteller.pipeline.GenerationConfig())
+    story = teller.tell(feats(golden, 0), storyteller.GenerationConfig())
     assert story.text == golden.images()[0]["run_sampler_k100_bw50"]
     assert story.passages == [story.text] == story.texts and story.prompt is None and story.error is None
     assert story.settings["num_beams"] == 50 and story.settings["do_sample"] is False
 
 
 def test_same_seed_same_text_other_seeds_other_texts(golden, teller):
-    kw = dict(do_sample=True, temperature=1.2, max_new_tokens=40)
+    kw = {"do_sample": True, "temperature": 1.2, "max_new_tokens": 40}
     a = teller.tell(feats(golden, 0), seed=7, **kw)
     assert teller.tell(feats(golden, 0), seed=7, **kw).text == a.text and a.text
     others = {teller.tell(feats(golden, 0), seed=s, **kw).text for s in range(1, 6)}
@@ -75,7 +74,7 @@ def test_prompt_out_of_vocabulary_words_are_kept_and_listed(golden, teller):
         story = teller.tell(feats(golden, 3), prompt="A Zorblax cat sitting on the qwxyz", num_beams=3)
     assert story.settings["oov"] == ["Zorblax", "qwxyz"]
     assert story.text.startswith("A Zorblax cat sitting on the qwxyz ")
-    toks, ids, oov = modes.prompt_ids(teller.decoder, "A Zorblax cat")
+    _, ids, oov = modes.prompt_ids(teller.decoder, "A Zorblax cat")
     assert ids[1] == 1 and ids[0] != 1 and oov == ["Zorblax"]
     # a word of the dictionary beyond the decoder's n_words rows is UNK too (the original's rule)
     beyond = next(w for i, w in sorted(teller.decoder.word_idict.items()) if i >= teller.decoder.options["n_words"])
@@ -172,7 +171,7 @@ def test_default_bundle_tell_many_and_thumbnail(tmp_path):
     kitten, owl = REPO / "eval/photos/kitten.jpg", REPO / "eval/photos/owl.jpg"
     bad = tmp_path / "not-an-image.jpg"
     bad.write_text("plain text")
-    kw = dict(num_beams=2, max_new_tokens=25)
+    kw = {"num_beams": 2, "max_new_tokens": 25}
     stories = teller.tell_many([str(kitten), str(bad), str(owl)], **kw)
     assert stories[1].error and str(bad) in stories[1].error and stories[1].text == ""
     for story, path in ((stories[0], kitten), (stories[2], owl)):

@@ -1,0 +1,74 @@
+"""The batched steps of ``Storyteller.tell_many``: one CNN call for the pictures and one matmul for the retrieval.
+
+Batching changes the shapes BLAS sees, so the CNN features and cosines may differ from one-image calls in the last
+float32 bits. Only the order of the nearest captions reaches the story, so an image whose order could hinge on
+such bits (two of its top k+1 cosines within :data:`RANK_MARGIN`) is ranked again alone, exactly as
+``Storyteller.nearest`` ranks it; the stories then equal ``tell``'s image by image.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import (  # (pipeline imports this module: its names are looked up at call time)
+    embedding,
+    pipeline,
+)
+from .errors import StorytellerError
+
+__all__ = ["RANK_MARGIN", "features", "nearest"]
+
+# Cosines lie in [-1, 1]; batched and one-image BLAS calls were seen to differ by ~1e-7 (about one float32
+# epsilon); 1e-5 leaves a factor of 100.
+RANK_MARGIN = 1e-5
+
+
+def features(teller: Any, images: list[Any], errors: dict[int, Exception], where: list[int]) -> dict[int, np.ndarray]:
+    """Checked features of ``images`` (item ``where[j]`` for ``images[j]``): the pictures in one CNN call
+    (one at a time if that call fails, to find the bad one); errors go to ``errors``."""
+    out: dict[int, np.ndarray] = {}
+    pics = [j for j, im in enumerate(images) if not (isinstance(im, (np.ndarray, torch.Tensor)) and im.ndim == 1)]
+    batch = getattr(teller.cnn, "features", None)
+    if len(pics) > 1 and batch is not None:
+        try:
+            rows = batch([images[j] for j in pics])
+            for j, row in zip(pics, rows):
+                try:
+                    out[where[j]] = pipeline._check_features(row, teller.vse.options["dim_image"],
+                                                             f" of {pipeline._describe(images[j])}")
+                except StorytellerError as e:
+                    errors[where[j]] = e
+        except (StorytellerError, OSError, ValueError):
+            pass  # one bad image spoils the batch: take them one by one below
+    for j, im in enumerate(images):
+        if where[j] not in out and where[j] not in errors:
+            try:
+                out[where[j]] = teller.features(im)
+            except (StorytellerError, OSError, ValueError) as e:
+                errors[where[j]] = e
+    return out
+
+
+def nearest(teller: Any, feats: dict[int, np.ndarray], k: int) -> dict[int, list[tuple[str, float]]]:
+    """The ``k`` nearest captions of each image from one matmul; an image whose order could hinge on the
+    batch's rounding (two of its top k+1 cosines within :data:`RANK_MARGIN`, different captions) is ranked
+    alone as ``Storyteller.nearest`` does."""
+    if not feats:
+        return {}
+    if k > len(teller.captions):
+        warnings.warn(f"num_captions={k} is more than the caption pool holds; using all {len(teller.captions)}",
+                      UserWarning, stacklevel=3)
+    keys = list(feats)
+    unit = np.stack([feats[i] / np.linalg.norm(feats[i]) for i in keys])
+    scores = np.dot(embedding.encode_images(teller.vse, unit), teller.caption_vectors.numpy().T)
+    out = {}
+    for row, i in zip(scores, keys):
+        idx = np.argsort(row)[::-1][:k + 1]
+        gaps = np.abs(np.diff(row[idx])) <= RANK_MARGIN
+        if any(g and teller.captions[a] != teller.captions[b] for g, a, b in zip(gaps, idx[:-1], idx[1:])):
+            idx, row = pipeline.rank(teller.vse, teller.caption_vectors, feats[i], k)
+        out[i] = [(teller.captions[j], float(row[j])) for j in idx[:k]]
+    return out
