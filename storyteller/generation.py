@@ -386,7 +386,8 @@ def _check_prefix(dec: Decoder, prefix: Sequence[int]) -> list[int]:
     n = dec.options["n_words"]
     if isinstance(prefix, (str, bytes)) or not all(isinstance(w, (int, np.integer)) and not isinstance(w, bool)
                                                    for w in prefix):
-        raise InputError("prefix must be a list of word ids (ints); tokenise a prompt with Storyteller.tell(prompt=...)")
+        raise InputError("prefix must be a list of word ids (ints); for a prompt's text use "
+                         "Storyteller.tell(image, prompt=...)")
     bad = [int(w) for w in prefix if not 0 <= w < n]
     if bad:
         raise InputError(f"prefix word id {bad[0]} is outside the decoder's vocabulary (0..{n - 1})")

@@ -262,9 +262,9 @@ class Storyteller:
         CNN forward over the batch, one matmul for the retrieval and one skip-thought encoding of all the
         captions; each story's beam search runs on its own (stepping several together would change the batch
         shapes, hence the float rounding, hence possibly the stories). The texts and captions equal
-        :meth:`tell`'s image by image: where two of an image's top cosines lie within :data:`storyteller.batching.RANK_MARGIN` the
-        batched ranking is redone for that image alone; the reported scores may differ from :meth:`tell`'s in
-        the last float32 bits. An item that fails gives a Story with ``error`` (one line) and empty text; a
+        :meth:`tell`'s image by image: where two of an image's top cosines lie within
+        :data:`storyteller.batching.RANK_MARGIN` the batched ranking is redone for that image alone; the reported
+        scores may differ from :meth:`tell`'s in the last float32 bits. An item that fails gives a Story with ``error`` (one line) and empty text; a
         bad knob raises :class:`~storyteller.errors.InputError` at once. An item that is a list is a sequence.
         """
         if isinstance(images, (str, os.PathLike, np.ndarray, torch.Tensor)) or not isinstance(images, Sequence):
