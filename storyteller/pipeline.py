@@ -275,7 +275,7 @@ class Storyteller:
             raise InputError("num_return_sequences > 1 cannot be combined with next_passage")
         opts = self._mode_options(cfg, **options)
         modes.warn_oov(opts.get("oov", []))
-        items, errors = list(images), {}
+        items, errors = list(images), dict[int, Exception]()
         single = [i for i, im in enumerate(items) if not isinstance(im, (list, tuple))]
         feats = batching.features(self, [items[i] for i in single], errors, single)
         nears = batching.nearest(self, feats, k)

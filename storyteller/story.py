@@ -80,7 +80,8 @@ class Story:
             png = thumbnail_png(src)
             pic = (f'<img src="data:image/png;base64,{png}" alt="{esc(desc)}" style="max-width:{THUMBNAIL}px">'
                    if png else f"<p><i>{esc(desc)}</i> (image features; no picture to show)</p>")
-            caps = self.passage_captions[i] if i < len(self.passage_captions or []) else []
+            per = self.passage_captions or []
+            caps = per[i] if i < len(per) else []
             rows = "".join(f"<li>{esc(c)} <small>({s:.3f})</small></li>" for c, s in caps[:5])
             parts.append(f'<div style="display:flex;gap:1em;align-items:flex-start">{pic}'
                          f"<div><b>Nearest captions</b><ol>{rows}</ol></div></div>")
