@@ -282,6 +282,25 @@ class LMWriter:
         return default_generation().replace(**given).validate()
 
     # -------------------------------------------------------------------------------------------- writing
+    def passages(self, nears: Sequence[Sequence[tuple[str, float]]], generation: Any, opts: Mapping[str, Any],
+                 style: str = "") -> tuple[list[str], list[str]]:
+        """The passages of a :class:`storyteller.Storyteller` story: one per image (``nears``: each image's
+        retrieved ``(caption, score)`` list), each told with the story so far as ``previous``, plus one more with
+        ``opts['next_passage']``. ``opts``: the pipeline's mode options (``prompt``, ``dialogue``, ``context``).
+        Returns ``(passages, texts)``: ``texts`` are the alternatives of the last image's passage."""
+        out: list[str] = []
+        texts = [""]
+        for i, near in enumerate(nears):
+            texts = self.write([c for c, _ in near], prompt=opts.get("prompt") if i == 0 else None,
+                               style=style or "romance", generation=generation, dialogue=opts.get("dialogue"),
+                               context=opts.get("context"), previous=" ".join(out) or None) or [""]
+            out.append(texts[0])
+        if opts.get("next_passage"):
+            nxt = self.write([c for c, _ in nears[-1]], style=style or "romance", generation=generation,
+                             previous=" ".join(out) or None)
+            out.append(nxt[0] if nxt else "")
+        return out, texts
+
     def write(self, captions: Sequence[str], *, prompt: str | None = None, style: str = "romance",
               generation: Any = None, dialogue: Sequence[str] | None = None,
               context: Sequence[str] | str | None = None, previous: str | None = None,

