@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import json
 import os
@@ -475,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
             E("caption_embedding_plain", len(sample) / dt, "captions/s", captions=len(sample),
               full_pool_estimate_s=round(len(caps) / (len(sample) / dt), 1), max_abs_diff_vs_fast=diff)
         if args.profile:
-            profile(lambda: embedding.encode_sentences(vse, sample[:2048]), "VSE encode_sentences, 2048 captions")
+            profile(functools.partial(embedding.encode_sentences, vse, sample[:2048]), "VSE encode_sentences, 2048 captions")
         del vse
 
         # --- load_all in a fresh process: cold (page cache dropped) and warm

@@ -67,7 +67,7 @@ def load_table(path: Path = PHOTOS_YAML):
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
-        raise SystemExit("%s: cannot read the photo table: %s" % (path, str(e).replace("\n", " ")))
+        raise SystemExit("%s: cannot read the photo table: %s" % (path, str(e).replace("\n", " "))) from None
     if not isinstance(data, dict) or set(data) != {"packages", "licence_links", "photos"}:
         raise SystemExit("%s: expected the keys packages, licence_links and photos" % path)
     packages, photos = data["packages"], data["photos"]
@@ -135,7 +135,7 @@ def find_or_fetch(key: str, cache: Path, any_version: bool) -> Path:
                 raise SystemExit(
                     "could not apt-get download %s=%s (run 'apt-get update' on a Debian 12 "
                     "system, put the .deb into --cache, or use --any-version and let the "
-                    "SHA-256 check tell whether the photo changed)" % (name, version))
+                    "SHA-256 check tell whether the photo changed)" % (name, version)) from None
             _run(["apt-get", "download", name], cwd=str(cache))
             hits = [p for p in cache.iterdir() if p.suffix == ".deb" and p.name.startswith(name + "_")]
             return sorted(hits)[-1]

@@ -14,8 +14,7 @@ generate.story(z, 'images/cat.jpg')``. ``load``, ``Storyteller``, ``Story`` and 
 """
 from __future__ import annotations
 
-from .errors import (ConfigError, DownloadError, ImageError, InputError, ModelFileError, PunktDataError,
-                     StorytellerError)
+from .errors import ConfigError, DownloadError, ImageError, InputError, ModelFileError, PunktDataError, StorytellerError
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing)
 if TYPE_CHECKING:

@@ -41,11 +41,21 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import config as _config
-from .catalog import (GROUPS, KNOWN_MIRROR, REMOTES, SKIPTHOUGHTS_BASE, SKIPTHOUGHTS_FILES, STORYTELLER_ZIP,  # noqa: F401
-                      VGG19_URL, ZIP_COMPANIONS, ZIP_MEMBERS, ZIP_OPTIONAL, Remote)
+from .catalog import (  # noqa: F401
+    GROUPS,
+    KNOWN_MIRROR,
+    REMOTES,
+    SKIPTHOUGHTS_BASE,
+    SKIPTHOUGHTS_FILES,
+    STORYTELLER_ZIP,
+    VGG19_URL,
+    ZIP_COMPANIONS,
+    ZIP_MEMBERS,
+    ZIP_OPTIONAL,
+    Remote,
+)
 from .errors import DownloadError
-from .fetching import (CHECKSUMS, CHUNK, _bar, _hash_file, _stat_record, candidate_urls, fetch,  # noqa: F401
-                       mirror_url, sanity_check)
+from .fetching import CHECKSUMS, CHUNK, _bar, _hash_file, _stat_record, candidate_urls, fetch, mirror_url, sanity_check  # noqa: F401
 from .store import atomic_write
 
 __all__ = [

@@ -15,7 +15,7 @@ import torch
 
 from . import captions as _captions
 from . import decoder, embedding, pipeline, skipthoughts
-from .captions import _DigestCache, _read_captions_signed, read_captions  # (old names, still importable)
+from .captions import _DigestCache, _read_captions_signed, read_captions  # noqa: F401 (old names, still importable)
 from .config import DEFAULT_BUNDLE, PATH_KEYS, load_config  # (old names, still importable)
 from .errors import InputError
 from .pipeline import Storyteller, check_count, lyric_lines

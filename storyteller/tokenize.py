@@ -21,8 +21,8 @@ from typing import TextIO
 
 from nltk import redos
 from nltk.tabdata import PunktDecoder
-from nltk.tokenize.destructive import NLTKWordTokenizer
 from nltk.tokenize import punkt
+from nltk.tokenize.destructive import NLTKWordTokenizer
 from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer, PunktToken
 
 __all__ = [
@@ -136,7 +136,7 @@ def load_punkt_params(directory: Path | None = None) -> PunktParameters:
     return params
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _sentence_tokenizer() -> PunktSentenceTokenizer:
     """The English Punkt tokenizer built from the vendored parameters (cached)."""
     tokenizer = PunktSentenceTokenizer(lang_vars=_LangVars(), token_cls=_Token)

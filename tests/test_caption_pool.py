@@ -137,7 +137,7 @@ def test_group_class_overlaps(groups):
             else:
                 owner[c] = g["name"]
     if overlaps:
-        warnings.warn("classes shared between groups: %r" % overlaps)
+        warnings.warn("classes shared between groups: %r" % overlaps, stacklevel=1)
     unexpected = [o for o in overlaps if o not in ALLOWED_OVERLAPS]
     assert not unexpected, unexpected
 

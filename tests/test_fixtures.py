@@ -5,7 +5,6 @@ import filecmp
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, SHARED
 
 

@@ -214,7 +214,10 @@ def test_repetition_penalty_and_min_new_tokens():
         dec.ff_logit.bias[0] = -10.0
     before = generate(dec, ctx(2), num_beams=5, max_new_tokens=30)
     after = generate(dec, ctx(2), num_beams=5, max_new_tokens=30, repetition_penalty=50.0)
-    repeats = lambda hyps: sum(len(t) - len(set(t)) for t, _ in hyps)
+
+    def repeats(hyps):
+        return sum(len(t) - len(set(t)) for t, _ in hyps)
+
     assert repeats(after) < repeats(before)
     dec = make_decoder()
     with torch.no_grad():

@@ -11,8 +11,14 @@ import numpy as np
 import pytest
 
 from storyteller import decoder, embedding, generate, skipthoughts, style
-from storyteller.legacy import (ModelFileError, RestrictedUnpickler, load_npz, load_object_table, load_pickle,
-                                load_pickles)
+from storyteller.legacy import (
+    ModelFileError,
+    RestrictedUnpickler,
+    load_npz,
+    load_object_table,
+    load_pickle,
+    load_pickles,
+)
 
 
 # ------------------------------------------------------------------------------------------ helpers

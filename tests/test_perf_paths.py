@@ -270,7 +270,7 @@ def test_encoders_save_and_load_without_tables(tmp_path):
         u2, b2, uo, bo = skipthoughts.load_encoders(tmp_path / folder)
         assert uo["note"] == "x" and uo["dim"] == 8 and bo["dim"] == 4 and not u2.training
         for m, ref in ((u2, uni), (b2, bi)):
-            for (name, p), (_, q) in zip(m.named_parameters(), ref.named_parameters()):
+            for (_, p), (_, q) in zip(m.named_parameters(), ref.named_parameters()):
                 torch.testing.assert_close(p, q, rtol=0, atol=0)
     with pytest.raises(TypeError, match="path_to_tables"):
         skipthoughts.save_model(model, tmp_path / "c")
