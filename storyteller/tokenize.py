@@ -196,6 +196,9 @@ def text_tokens(text: str, limit: int | None = None) -> tuple[list[str], bool]:
         if len(toks) > need:
             return toks[:limit], True
         # grow in proportion to the tokens still missing (at least doubling when few or none were found)
-        size = int(size * max(2.0, 1.25 * need / max(len(toks), 1))) if len(toks) < need / 2 else int(size * 1.25 * need / len(toks)) + 1
+        if len(toks) < need / 2:
+            size = int(size * max(2.0, 1.25 * need / max(len(toks), 1)))
+        else:
+            size = int(size * 1.25 * need / len(toks)) + 1
     toks = _all_tokens(text)
     return toks[:limit], len(toks) > limit

@@ -342,7 +342,8 @@ def test_state_dict_round_trip(tmp_path: Path, toy_model: V.VGG19, golden: dict[
 
 
 def test_build_cnn_errors() -> None:
-    with pytest.raises(ConfigError, match="unknown CNN 'resnet50' \\(config key 'cnn'\\); choices: vgg19, efficientnet-lite0"):
+    with pytest.raises(ConfigError,
+                       match="unknown CNN 'resnet50' \\(config key 'cnn'\\); choices: vgg19, efficientnet-lite0"):
         V.build_cnn("resnet50")
     assert V.CNN_CHOICES == tuple(V.CNN_REGISTRY) == ("vgg19", "efficientnet-lite0")
     with pytest.raises(ModelFileError, match=r"python -m storyteller download --only vgg.*config\.yaml key 'vgg'"):
@@ -555,13 +556,15 @@ def test_extractor_inputs(toy_model: V.VGG19, tmp_path: Path) -> None:
     # compute_features checks the preprocessed batch instead of failing inside torch or returning NaN.
     x = V.load_image(a)[1]
     np.testing.assert_array_equal(V.compute_features(toy_model, torch.from_numpy(x)), V.compute_features(toy_model, x))
-    with pytest.raises(InputError, match=r"shape \(N, 3, 224, 224\).*got \(3, 224, 224\); add a batch axis: im\[None\]"):
+    with pytest.raises(InputError,
+                       match=r"shape \(N, 3, 224, 224\).*got \(3, 224, 224\); add a batch axis: im\[None\]"):
         V.compute_features(toy_model, x[0])
     bad = x.copy()
     bad[0, 0, 0, 0] = np.nan
     with pytest.raises(InputError, match="NaN or infinite"):
         V.compute_features(toy_model, bad)
-    with pytest.raises(InputError, match=r"VGG19 expects a float32 tensor of shape \(B, 3, 224, 224\).*got \(1, 3, 10, 10\)"):
+    with pytest.raises(InputError,
+                       match=r"VGG19 expects a float32 tensor of shape \(B, 3, 224, 224\).*got \(1, 3, 10, 10\)"):
         toy_model(torch.zeros(1, 3, 10, 10))
 
 

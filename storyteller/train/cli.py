@@ -100,7 +100,8 @@ def register(parser: argparse.ArgumentParser, command: str) -> None:
         parser.add_argument("--column", default=None, help="CSV column (name or index; default the first)")
         parser.add_argument("--device", default="cpu")
     elif command == "train-skipthoughts":
-        parser.add_argument("texts", nargs="+", type=Path, help="text files (.txt/.txt.gz) or folders; one document each")
+        parser.add_argument("texts", nargs="+", type=Path,
+                            help="text files (.txt/.txt.gz) or folders; one document each")
         _add_common(parser)
         parser.add_argument("--dim-word", type=int, default=None)
         parser.add_argument("--uni-dim", type=int, default=None)
@@ -123,7 +124,8 @@ def register(parser: argparse.ArgumentParser, command: str) -> None:
         parser.add_argument("--captions", type=Path, required=True,
                             help="captions: .txt (one per line, with --features) or .jsonl with 'caption' and "
                                  "'group'/'groups' (with --groups)")
-        parser.add_argument("--features", type=Path, default=None, help=".npy (N, D) image features, row i for caption i")
+        parser.add_argument("--features", type=Path, default=None,
+                            help=".npy (N, D) image features, row i for caption i")
         parser.add_argument("--groups", type=Path, default=None, help="groups.json: name -> ImageNet classes")
         _add_common(parser)
         parser.add_argument("--dim", type=int, default=None)

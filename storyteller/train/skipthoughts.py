@@ -63,7 +63,8 @@ class SkipThoughtNet(nn.Module):
         _, h_n = self.encoder(packed)
         return torch.cat(list(h_n), dim=1)
 
-    def decode_loss(self, dec: nn.GRU, ctx: torch.Tensor, y: torch.Tensor, y_len: torch.Tensor) -> tuple[torch.Tensor, int]:
+    def decode_loss(self, dec: nn.GRU, ctx: torch.Tensor, y: torch.Tensor,
+                    y_len: torch.Tensor) -> tuple[torch.Tensor, int]:
         """Summed cross-entropy of targets ``y`` (B, T; eos included) given the sentence vectors ``ctx``."""
         prev = torch.cat([torch.zeros_like(y[:, :1]), y[:, :-1]], 1)
         emb = self.Wemb(prev)

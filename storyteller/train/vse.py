@@ -47,7 +47,8 @@ class VSEConfig:
     n_noise: int = 20       # other classes that share the rest
 
 
-def contrastive_loss(im: torch.Tensor, s: torch.Tensor, margin: float, same: torch.Tensor | None = None) -> torch.Tensor:
+def contrastive_loss(im: torch.Tensor, s: torch.Tensor, margin: float,
+                     same: torch.Tensor | None = None) -> torch.Tensor:
     """Sum of hinge terms ``max(0, margin - s(i,i) + s(i,j))`` in both directions (VSE/model.py).
 
     ``same[i, j]`` marks pairs that are not true negatives (the same subject); they are left out.

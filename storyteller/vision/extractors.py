@@ -73,7 +73,8 @@ class FeatureExtractor(abc.ABC):
         out = np.empty((len(batch), self.dim), dtype=np.float32)
         with torch.inference_mode():
             for s in range(0, len(batch), self.batch_size):
-                x = np.stack([self._prepare(im, s + i, len(batch)) for i, im in enumerate(batch[s:s + self.batch_size])])
+                chunk = batch[s:s + self.batch_size]
+                x = np.stack([self._prepare(im, s + i, len(batch)) for i, im in enumerate(chunk)])
                 out[s:s + len(x)] = self.forward(torch.from_numpy(x).to(self.device)).float().cpu().numpy()
         return out
 
@@ -88,7 +89,8 @@ class FeatureExtractor(abc.ABC):
     def __call__(self, image: ImageLike) -> np.ndarray:
         """(dim,) float32 features of one image (see :meth:`features` for several)."""
         if isinstance(image, (list, tuple)) or (isinstance(image, np.ndarray) and image.ndim == 4):
-            got = f"a batch of {len(image)}" if isinstance(image, np.ndarray) else f"a {type(image).__name__} of {len(image)}"
+            got = (f"a batch of {len(image)}" if isinstance(image, np.ndarray)
+                   else f"a {type(image).__name__} of {len(image)}")
             raise ImageError(f"{label(image)}: one image was expected, got {got}; use extractor.features(images) "
                              "for several (one row per image)")
         return self.features([image])[0]
