@@ -95,7 +95,9 @@ class Decoder(nn.Module):
         if logit is None:
             return self.logits(h)
         if self.ff_hid is not None:
-            h = torch.tanh(packed_linear(self, "hid", self.ff_hid.weight, self.ff_hid.bias, like=h)(h))
+            hid = packed_linear(self, "hid", self.ff_hid.weight, self.ff_hid.bias, like=h)
+            assert hid is not None  # (the conditions that gave logit hold for hid)
+            h = torch.tanh(hid(h))
         return logit(h)
 
     def hidden(self, ctx: torch.Tensor, inputs: torch.Tensor, dropout: float = 0.0) -> torch.Tensor:

@@ -32,6 +32,9 @@ class ImageError(StorytellerError, ValueError):
 class InputError(StorytellerError, ValueError):
     """A value given to a public function or the CLI is of the wrong type, size or range (names it and the fix)."""
 
+    # Set by the text checks to the position of the item at fault; read with getattr(e, "index", None).
+    index: int
+
 
 class DownloadError(StorytellerError, RuntimeError):
     """A file could not be fetched or failed verification. The message is one line and names the file/URL."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 from collections.abc import Iterator, Mapping
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -27,6 +28,7 @@ __all__ = ["KirosGRU", "theano_to_torch", "torch_to_theano", "no_tf32", "kiros_g
            "packed_linear_available", "packed_linear", "plain_paths", "assign_state", "embedding"]
 
 THEANO_NAMES = ("W", "b", "U", "Wx", "Ux", "bx")
+_M = TypeVar("_M", bound=nn.Module)
 
 
 from .runtime import no_tf32  # noqa: E402  (re-exported)
@@ -66,6 +68,12 @@ class KirosGRU(nn.GRU):
     Use :meth:`from_theano` to load original arrays. :meth:`step` runs a single step, as the decoder does.
     """
 
+    # Registered by nn.GRU.__init__; declared for the type checker (annotations only, no class attributes).
+    weight_ih_l0: torch.Tensor
+    weight_hh_l0: torch.Tensor
+    bias_ih_l0: torch.Tensor
+    bias_hh_l0: torch.Tensor
+
     def __init__(self, input_size: int, hidden_size: int, bidirectional: bool = False) -> None:
         super().__init__(input_size, hidden_size, num_layers=1, batch_first=True, bidirectional=bidirectional)
 
@@ -90,10 +98,11 @@ class KirosGRU(nn.GRU):
         if ih is None:
             return torch.gru_cell(x, h, self.weight_ih_l0, self.weight_hh_l0, self.bias_ih_l0, self.bias_hh_l0)
         hh = packed_linear(self, "hh", self.weight_hh_l0, self.bias_hh_l0, like=h)
+        assert hh is not None  # (the conditions that gave ih hold for hh)
         return kiros_gates(ih(x), hh(h), h)
 
 
-def assign_state(module: nn.Module, state: Mapping[str, torch.Tensor], copy: bool = False) -> nn.Module:
+def assign_state(module: _M, state: Mapping[str, torch.Tensor], copy: bool = False) -> _M:
     """``module.load_state_dict(state, strict=True, assign=True)`` with the tensors made float32 and contiguous.
 
     For modules built under ``torch.device("meta")``, which skips the random initialisation that loading would

@@ -312,6 +312,7 @@ def encode(
     if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int)
                                    or max_tokens < 1):
         raise InputError(f"encode(): max_tokens must be a positive int or None, got {max_tokens!r}")
+    long: list[tuple[int, int | None]]  # (index, token count where known)
     if preprocessed:
         tokens = [t.split() for t in texts]
         long = [(i, len(t)) for i, t in enumerate(tokens) if max_tokens is not None and len(t) > max_tokens]

@@ -19,7 +19,7 @@ import struct
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -34,7 +34,7 @@ def _numpy_reconstruct() -> Any:
     try:  # numpy >= 2 moved the module; the pickles name the old path.
         from numpy._core.multiarray import _reconstruct
     except ImportError:  # pragma: no cover - numpy 1.x
-        from numpy.core.multiarray import _reconstruct
+        from numpy.core.multiarray import _reconstruct  # type: ignore[no-redef]  # (same name, other numpy)
     return _reconstruct
 
 
@@ -42,7 +42,7 @@ def _numpy_scalar() -> Any:
     try:
         from numpy._core.multiarray import scalar
     except ImportError:  # pragma: no cover - numpy 1.x
-        from numpy.core.multiarray import scalar
+        from numpy.core.multiarray import scalar  # type: ignore[no-redef]  # (same name, other numpy)
     return scalar
 
 
@@ -184,7 +184,12 @@ class _TableUnpickler(pickle._Unpickler):  # the Python unpickler: its memo is a
     not memoised (the original pickler never refers back to them).
     """
 
-    dispatch = dict(pickle._Unpickler.dispatch)
+    # The pure-Python unpickler's internals, which typeshed does not declare (annotations only: no new attributes).
+    dispatch: ClassVar[dict[int, Callable[[Any], None]]] = dict(pickle._Unpickler.dispatch)
+    stack: list[Any]
+    memo: dict[int, Any]
+    read: Callable[[int], bytes]
+    readline: Callable[[], bytes]
 
     def __init__(self, f: io.BufferedIOBase, n_rows: int, make_rows: Callable[[int, int], np.ndarray], source: str):
         super().__init__(f, encoding="latin1")
