@@ -12,6 +12,7 @@ costs nothing; :func:`read_captions` keeps the original reading exactly.
 """
 from __future__ import annotations
 
+import functools
 import json
 import operator
 import os
@@ -35,7 +36,7 @@ _ASCII_WS = " \t\n\r\x0b\x0c"  # what bytes.strip() removes
 
 
 # ------------------------------------------------------------------------------------------------ reading
-def read_captions(path: str | Path) -> list[str]:
+def read_captions(path: str | os.PathLike) -> list[str]:
     """Read the caption pool as text, one caption per line (the original ``load_all``'s reading).
 
     The original read bytes and ``strip()``ped them (ASCII whitespace only); doing the same before decoding
@@ -74,7 +75,7 @@ def _lines_text(lines: Sequence[int], limit: int = 5) -> str:
     return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
 
 
-def load_pool(path: str | Path) -> tuple[list[str], list[int] | None]:
+def load_pool(path: str | os.PathLike) -> tuple[list[str], list[int] | None]:
     """The captions of ``path`` without its blank lines, and the file's signature when nothing was skipped.
 
     Blank or whitespace-only lines are skipped with a :class:`UserWarning` that names the file and the lines
@@ -125,7 +126,7 @@ class _DigestCache:
             self.entries = {}
 
     @staticmethod
-    def signature(path: str | Path) -> list[int]:
+    def signature(path: str | os.PathLike) -> list[int]:
         st = os.stat(path)
         return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
@@ -160,7 +161,7 @@ def _captions_digest(captions: Sequence[str]) -> str:
     return sha256_bytes("\n".join(captions).encode("utf-8", "surrogateescape"))
 
 
-def _read_captions_signed(path: str | Path) -> tuple[list[str], list[int] | None]:
+def _read_captions_signed(path: str | os.PathLike) -> tuple[list[str], list[int] | None]:
     """:func:`read_captions` and the file's signature before reading (None if it changed meanwhile)."""
     sig = _DigestCache.signature(path) if Path(path).is_file() else None
     caps = read_captions(path)
@@ -195,7 +196,7 @@ def caption_vectors(vse: embedding.VSE, captions: Sequence[str], cfg: Mapping[st
         h = hash_captions(captions)
     for f in _vse_files(vse_path):
         if f.is_file():
-            h += digests.digest(f, "file", lambda f=f: hash_file(f))
+            h += digests.digest(f, "file", functools.partial(hash_file, f))
     digests.save()
     name = f"cvec-{sha256_bytes(h.encode())[:20]}.npy"
     for d in dirs:
@@ -206,8 +207,8 @@ def caption_vectors(vse: embedding.VSE, captions: Sequence[str], cfg: Mapping[st
     cvec = embedding.encode_sentences(vse, list(captions), verbose=verbose and len(captions) > 5000)
     try:
         with atomic_write(dirs[-1] / name) as tmp:
-            with open(tmp, "wb") as f:
-                np.save(f, cvec)
+            with open(tmp, "wb") as fh:
+                np.save(fh, cvec)
     except OSError:
         pass  # a read-only home still works, just without the cache
     return cvec
@@ -241,7 +242,7 @@ def embed_caption_pool(vse: embedding.VSE, path_or_captions: str | os.PathLike |
         vecs = embedding.encode_sentences(vse, caps, verbose=verbose)
     else:
         cfg = {"vsemodel": os.fspath(vse_path), "captions": os.fspath(path) if path else "",
-               "cache": os.fspath(cache) if cache not in (None, True) else ""}
+               "cache": "" if cache is None or cache is True else os.fspath(cache)}
         vecs = caption_vectors(vse, caps, cfg, verbose, captions_file=(path, sig) if path else None)
     return caps, torch.from_numpy(np.ascontiguousarray(vecs, dtype=np.float32))
 

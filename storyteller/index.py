@@ -111,8 +111,9 @@ class CaptionTexts(Sequence):
         return {"path": self.path, "offsets": self.offsets, "_fd": None}
 
     def __del__(self) -> None:
-        if getattr(self, "_fd", None) is not None:
-            os.close(self._fd)
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            os.close(fd)
 
 
 class IndexedVectors(np.ndarray):

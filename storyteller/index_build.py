@@ -9,6 +9,7 @@ the same as an uninterrupted run's), then builds the faiss index of ``--kind`` (
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -39,7 +40,7 @@ def content_hashes(captions: str | os.PathLike, vse_path: str | os.PathLike) -> 
     if not cap.is_file():
         raise InputError(f"caption pool {cap}: file not found")
     out = {"captions_sha256": digests.digest(cap, "file", lambda: sha256_file(cap))}
-    h = "".join(digests.digest(f, "file", lambda f=f: sha256_file(f))
+    h = "".join(digests.digest(f, "file", functools.partial(sha256_file, f))
                 for f in pool._vse_files(Path(vse_path)) if f.is_file())
     out["vse_sha256"] = sha256_bytes(h.encode())
     digests.save()

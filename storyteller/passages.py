@@ -181,6 +181,6 @@ def _file_passages(path: Path, column, note: Callable[[str], None]) -> list[Pass
     return _text_passages(text, path)
 
 
-def read_passages(source: str | Path, min_words: int = 0, column: str | int | None = None) -> list[str]:
+def read_passages(source: str | Path, min_words: int = 0, column: str | int | None = None) -> list[Passage]:
     """:func:`read_corpus` (kept under its old name); notes go to stderr."""
     return read_corpus(source, min_words, column, report=lambda m: print(f"note: {m}", file=sys.stderr))

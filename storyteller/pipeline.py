@@ -124,7 +124,7 @@ class Storyteller:
     decoder: decoding.Decoder
     vse: embedding.VSE
     cnn: Any
-    captions: list[str]
+    captions: Sequence[str]  # a list, or an index's CaptionTexts
     caption_vectors: torch.Tensor
     caption_style: torch.Tensor
     book_style: torch.Tensor
@@ -398,6 +398,8 @@ def load(config: Any = None, device: str | torch.device = "cpu", *,
 
         net = vision.build_cnn(cfg["cnn"], cfg["vgg"] or None, dev)
     say("Loading captions...")
+    caps: Sequence[str]  # a list, or the index's CaptionTexts (read on demand)
+    cvec: np.ndarray
     if cfg.get("index"):  # a caption index: vectors memory-mapped, captions read when retrieved (storyteller.index)
         caps, cvec = pool.indexed_pool(cfg)
         say("Embedding captions...")
@@ -420,7 +422,9 @@ def load(config: Any = None, device: str | torch.device = "cpu", *,
         say("Loading the LM writer...")
         lm = LMWriter.load(dev)
     styles = dict(cfg.get("styles") or {})
-    return Storyteller(stv, dec, vse, net, caps, cvec, bneg, bpos, config=cfg, device=dev, styles=styles,
+    # (arrays are accepted: __post_init__ checks them and makes them tensors)
+    return Storyteller(stv, dec, vse, net, caps, cvec, bneg, bpos, config=cfg, device=dev,  # type: ignore[arg-type]
+                       styles=styles,
                        model_dir=model_dir, writer=lm, style_name=_style_name(cfg["posbias"], styles))
 
 

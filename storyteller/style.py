@@ -59,6 +59,7 @@ def check_style(vec, dim: int | None, name: str = "style vector") -> np.ndarray:
     if problem:
         raise InputError(f"{name} {problem}; expected {_expected(dim)}. Make style vectors with the same "
                          "skip-thoughts model (python -m storyteller make-style) and load them with style.load_style.")
+    assert v is not None  # (_problem gives a vector whenever it finds no problem)
     return v
 
 
@@ -83,7 +84,7 @@ def _label(key: str | None) -> str:
     return f"{key}: " if key.startswith("-") else f"config key '{key}': "
 
 
-def _read_style_file(path: Path, key: str):
+def _read_style_file(path: Path, key: str | None):
     """The array in a style file: .npy, .npz with one array, or text (.txt/.csv) of numbers."""
     def fail(why: str) -> ModelFileError:
         return ModelFileError(f"{_label(key)}style file {path} {why}.")
@@ -143,6 +144,7 @@ def load_style(path: str | Path, dim: int | None = None, key: str | None = "posb
         raise ModelFileError(
             f"{_label(key)}style file {path} {problem}; expected {_expected(dim)}. "
             "Style vectors must be made with the same skip-thoughts model (python -m storyteller make-style).")
+    assert v is not None  # (_problem gives a vector whenever it finds no problem)
     return v
 
 
