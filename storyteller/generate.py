@@ -54,10 +54,11 @@ def load_all(config: str | Path | Mapping[str, Any] | None = None, device: str |
             "styles": st.styles, "model_dir": st.model_dir}
 
 
-_Z_PARTS = {"stv": ("skipthoughts", skipthoughts.SkipThoughts), "dec": ("decoder", decoder.Decoder),
-            "vse": ("vse", embedding.VSE), "cap": ("captions", (list, tuple, _captions.CaptionTexts)),
-            "cvec": ("caption_vectors", None),
-            "bneg": ("caption_style", None), "bpos": ("book_style", None)}
+_Z_PARTS: dict[str, tuple[str, type | tuple[type, ...] | None]] = {
+    "stv": ("skipthoughts", skipthoughts.SkipThoughts), "dec": ("decoder", decoder.Decoder),
+    "vse": ("vse", embedding.VSE), "cap": ("captions", (list, tuple, _captions.CaptionTexts)),
+    "cvec": ("caption_vectors", None),
+    "bneg": ("caption_style", None), "bpos": ("book_style", None)}
 
 
 def _storyteller(z: Any, keys: tuple[str, ...] = tuple(_Z_PARTS)) -> Storyteller:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gzip
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..tokenize import sent_tokenize, word_tokenize
@@ -43,7 +43,7 @@ def tokenize_paragraphs(paras: Iterable[str]) -> list[list[list[str]]]:
     return [[word_tokenize(s) for s in sent_tokenize(p)] for p in paras]
 
 
-def build_dictionary(token_lists: Iterable[list[str]], max_words: int | None = None,
+def build_dictionary(token_lists: Iterable[Sequence[str]], max_words: int | None = None,
                      min_count: int = 1) -> dict[str, int]:
     """Word -> index from 2 by descending frequency (0 = <eos>, 1 = UNK), as the original ``build_dictionary``."""
     counts = Counter(w for toks in token_lists for w in toks)

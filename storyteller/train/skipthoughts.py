@@ -109,7 +109,7 @@ def train_skipthoughts(
     worddict = build_dictionary((s for doc in docs for s in doc), cfg.max_words, cfg.min_count)
     for w in extra_words:
         worddict.setdefault(w, len(worddict) + 2)
-    words = ["<eos>", "UNK"] + sorted(worddict, key=worddict.get)
+    words = ["<eos>", "UNK"] + sorted(worddict, key=worddict.__getitem__)
     V = len(words)
     ids = [[[worddict.get(w, 1) for w in s[: cfg.max_len]] for s in doc if s] for doc in docs]
     trip = _triples(ids)
@@ -131,12 +131,14 @@ def train_skipthoughts(
         yp, ypl = pad(prv)
         yn, ynl = pad(nxt)
         x, yp, yn = x.to(dev), yp.to(dev), yn.to(dev)
-        total, count = 0.0, 0
+        total: torch.Tensor | float = 0.0
+        count = 0
         for net in (uni, bi):
             ctx = net.encode(x, xl)
             for dec, y, yl in ((net.dec_prev, yp, ypl), (net.dec_next, yn, ynl)):
                 loss, n = net.decode_loss(dec, ctx, y, yl)
                 total, count = total + loss, count + n
+        assert isinstance(total, torch.Tensor)  # (four losses were added)
         return total, count
 
     # Four decoders (uni/bi x prev/next) predict every target token: losses are per-token means over all four.

@@ -68,8 +68,8 @@ def synthetic_images(class_sets: Sequence[Sequence[int]], n_classes: int, cfg: V
     """Class distributions (B, n_classes) for captions whose subjects cover ``class_sets``; L2-normalised like
     the pipeline normalises CNN features."""
     out = np.zeros((len(class_sets), n_classes), dtype=np.float32)
-    for i, classes in enumerate(class_sets):
-        classes = np.asarray(classes)
+    for i, class_set in enumerate(class_sets):
+        classes = np.asarray(class_set)
         mass = rng.uniform(cfg.min_mass, 1.0)
         out[i, classes] += mass * rng.dirichlet(np.full(len(classes), cfg.alpha))
         noise = rng.choice(n_classes, size=cfg.n_noise, replace=False)
@@ -141,6 +141,7 @@ def train_vse(
         if image_features is not None:
             f = image_features[idx].astype(np.float32)
             return f / np.linalg.norm(f, axis=1, keepdims=True)
+        assert caption_classes is not None  # (checked above: exactly one of the two is given)
         return synthetic_images([caption_classes[i] for i in idx], n_classes, cfg, rng)
 
     held_feats = images(held)
