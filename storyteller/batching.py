@@ -7,7 +7,9 @@ such bits (two of its top k+1 cosines within :data:`RANK_MARGIN`) is ranked agai
 """
 from __future__ import annotations
 
+import os
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,11 +17,12 @@ import torch
 
 from . import (  # (pipeline imports this module: its names are looked up at call time)
     embedding,
+    modes,
     pipeline,
 )
-from .errors import StorytellerError
+from .errors import InputError, StorytellerError
 
-__all__ = ["RANK_MARGIN", "features", "nearest"]
+__all__ = ["RANK_MARGIN", "features", "nearest", "tell_many"]
 
 # Cosines lie in [-1, 1]; batched and one-image BLAS calls were seen to differ by ~1e-7 (about one float32
 # epsilon); 1e-5 leaves a factor of 100.
@@ -72,3 +75,40 @@ def nearest(teller: Any, feats: dict[int, np.ndarray], k: int) -> dict[int, list
             idx, row = pipeline.rank(teller.vse, teller.caption_vectors, feats[i], k)
         out[i] = [(teller.captions[j], float(row[j])) for j in idx[:k]]
     return out
+
+
+def tell_many(teller: Any, images: Sequence[Any], generation: Any, options: dict[str, Any]) -> list[Any]:
+    """``Storyteller.tell_many`` (see there): the batched CNN, retrieval and skip-thought encoding, then each
+    story composed on its own; a failing item becomes a ``Story`` with ``error``."""
+    if isinstance(images, (str, os.PathLike, np.ndarray, torch.Tensor)) or not isinstance(images, Sequence):
+        raise InputError(f"tell_many takes a list of images, got {type(images).__name__}; use tell() for one")
+    generation_knobs = {n: options.pop(n) for n in list(options) if n not in pipeline._MODE_OPTIONS}
+    cfg, k = modes.split_knobs(generation, generation_knobs)
+    if cfg.num_return_sequences > 1 and options.get("next_passage"):
+        raise InputError("num_return_sequences > 1 cannot be combined with next_passage")
+    opts = teller._mode_options(cfg, **options)
+    modes.warn_oov(opts.get("oov", []))
+    items, errors = list(images), dict[int, Exception]()
+    single = [i for i, im in enumerate(items) if not isinstance(im, (list, tuple))]
+    feats = features(teller, [items[i] for i in single], errors, single)
+    nears = nearest(teller, feats, k)
+    want = sorted({c for i in nears for c, _ in nears[i]})
+    vec = dict(zip(want, teller.caption_skipthoughts(want))) if want else {}
+    out = []
+    for i, item in enumerate(items):
+        try:
+            if i in errors:
+                raise errors[i]
+            if i not in nears:  # a sequence
+                out.append(teller.tell(item, cfg, num_captions=k, **options))
+                continue
+            svecs = np.stack([vec[c] for c, _ in nears[i]])
+            out.append(teller._compose(item, [item], [nears[i]], [svecs], cfg, opts))
+        except (StorytellerError, OSError, ValueError) as e:
+            line = " ".join(str(e).split()) or type(e).__name__
+            describe = pipeline._describe
+            desc = [describe(x) for x in item] if isinstance(item, (list, tuple)) else describe(item)
+            out.append(pipeline.Story(text="", captions=[], image=desc, settings=teller._settings(cfg, k, opts),
+                                      error=line, source=item))
+    return out
+

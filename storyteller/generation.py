@@ -6,26 +6,18 @@ With the defaults (``num_beams=50``, nothing else switched on) :func:`generate` 
 1e20 cost, a beam that shrinks as hypotheses end with ``<eos>``, no length normalisation, hypotheses in the order
 they finished. All live hypotheses are stepped as one batch.
 
-Near ties on the fast CPU path: ``Decoder.step`` uses oneDNN's prepacked weights on CPU, whose summation order
-differs from the plain ``torch.gru_cell``/``F.linear`` path (the reference, which matched the original where they
-disagreed) by a few float32 ulps, accumulating to ~3e-6 of a long hypothesis's cost. When two candidates that
-decide the result (the last one kept and the first one cut, or two that finish at the same step) lie within
-:data:`TIE_MARGIN`, the fast search stops and the search runs again on the plain ops, which decide exactly as the
-plain path does (its rounding depends on the batch sizes, so only a rerun of the same batches reproduces it).
-Searches without such a tie cost nothing extra; the others cost up to one plain search more.
+Near ties on the fast CPU path are decided as the plain path decides them (:mod:`storyteller.ties`).
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from . import gru
 from .errors import InputError
 from .processors import (
     MinNewTokens,
@@ -37,6 +29,10 @@ from .processors import (
     TopP,
     apply_processors,
 )
+from .ties import TIE_MARGIN, fast_near_ties, reference_step
+from .ties import NearTie as _NearTie
+from .ties import fast_path_active as _fast_path_active
+from .ties import near_tie as _near_tie
 
 if TYPE_CHECKING:
     from .decoder import Decoder
@@ -65,10 +61,6 @@ __all__ = [
 
 UNK_COST = 1e20  # the original's way of forbidding UNK
 UNK, EOS = 1, 0
-# Relative margin of a near tie: fast and plain costs were seen to differ by at most ~3e-6 of the cost (about 25
-# float32 epsilons, accumulated over ~150 steps of a 768-unit decoder); 2**-15 (3e-5) leaves a factor >= 10.
-# Costs below 8 use the margin of 8 (the per-step log-probabilities, not the sum, dominate there).
-TIE_MARGIN = 2.0 ** -15
 Hypothesis = tuple[list[int], float]
 
 
@@ -168,58 +160,6 @@ def _ctx(dec: Decoder, c: np.ndarray | torch.Tensor) -> torch.Tensor:
     if ctx.shape[1] != dec.options["dimctx"]:
         raise InputError(f"the decoder expects a {dec.options['dimctx']}-d vector, got {ctx.shape[1]} values")
     return ctx
-
-
-def reference_step(dec: Decoder, prev: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``Decoder.step_logprobs`` on the plain ops (``torch.gru_cell``, ``F.linear``), whatever the fast path:
-    what ``step_logprobs`` computes under ``gru.plain_paths()``. Shapes as there."""
-    g = dec.decoder
-    w = [cast(torch.Tensor, getattr(g, n)) for n in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")]
-    h = torch.gru_cell(dec.embed(prev), state, *w)
-    return torch.log(torch.softmax(dec.logits(h), dim=-1)), h
-
-
-_CHECK_TIES = True
-
-
-@contextlib.contextmanager
-def fast_near_ties() -> Iterator[None]:
-    """Let the fast CPU path decide near ties with its own rounding (no rerun on the plain ops): faster on large
-    decoders, whose long searches nearly always meet a near tie, but the beams may then differ from the plain
-    path's (and the original's) where two candidates are within float32 noise."""
-    global _CHECK_TIES
-    saved, _CHECK_TIES = _CHECK_TIES, False
-    try:
-        yield
-    finally:
-        _CHECK_TIES = saved
-
-
-def _fast_path_active(dec: Decoder) -> bool:
-    """Whether ``dec.step`` runs on the prepacked weights (then its near ties are checked on the plain ops)."""
-    w = dec.ff_logit.weight
-    return _CHECK_TIES and (w.device.type == "cpu" and w.dtype == torch.float32 and not torch.is_grad_enabled()
-            and gru.packed_linear_available())
-
-
-def _margin(v: torch.Tensor) -> torch.Tensor:
-    return v.abs().clamp(min=8.0) * TIE_MARGIN
-
-
-class _NearTie(Exception):
-    """Raised by the fast search at its first near tie: the plain search decides instead."""
-
-
-def _near_tie(flat: torch.Tensor, best: torch.Tensor, V: int, last: bool) -> bool:
-    """Whether the fast ops' rounding could have decided this step: the last kept candidate and a cut one, or two
-    hypotheses that end at this step (their order is the output's), lie within :data:`TIE_MARGIN`."""
-    vals = flat[best]
-    if best.numel() < flat.numel():
-        edge = vals[-1]
-        if int((flat <= edge + _margin(edge)).sum()) > best.numel():
-            return True
-    fin = vals if last else vals[best % V == EOS]  # at maxlen the live ones are output in their order, too
-    return fin.numel() > 1 and bool((fin[1:] - fin[:-1] <= _margin(fin[1:])).any())
 
 
 def force(dec: Decoder, ctx: torch.Tensor, prefix: Sequence[int] = (), step=None) -> tuple[torch.Tensor, torch.Tensor]:

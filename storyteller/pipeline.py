@@ -21,7 +21,7 @@ from . import batching, embedding, modes, skipthoughts, style
 from . import captions as pool
 from . import decoder as decoding
 from .config import DEFAULT_BUNDLE, STORY_KEYS, load_config
-from .errors import InputError, ModelFileError, StorytellerError
+from .errors import InputError, ModelFileError
 from .generation import GenerationConfig
 from .runtime import resolve_device
 from .store import sha256_file
@@ -273,36 +273,7 @@ class Storyteller:
         ``error`` (one line) and empty text; a bad knob raises :class:`~storyteller.errors.InputError` at once. An
         item that is a list is a sequence.
         """
-        if isinstance(images, (str, os.PathLike, np.ndarray, torch.Tensor)) or not isinstance(images, Sequence):
-            raise InputError(f"tell_many takes a list of images, got {type(images).__name__}; use tell() for one")
-        generation_knobs = {n: options.pop(n) for n in list(options) if n not in _MODE_OPTIONS}
-        cfg, k = modes.split_knobs(generation, generation_knobs)
-        if cfg.num_return_sequences > 1 and options.get("next_passage"):
-            raise InputError("num_return_sequences > 1 cannot be combined with next_passage")
-        opts = self._mode_options(cfg, **options)
-        modes.warn_oov(opts.get("oov", []))
-        items, errors = list(images), dict[int, Exception]()
-        single = [i for i, im in enumerate(items) if not isinstance(im, (list, tuple))]
-        feats = batching.features(self, [items[i] for i in single], errors, single)
-        nears = batching.nearest(self, feats, k)
-        want = sorted({c for i in nears for c, _ in nears[i]})
-        vec = dict(zip(want, self.caption_skipthoughts(want))) if want else {}
-        out = []
-        for i, item in enumerate(items):
-            try:
-                if i in errors:
-                    raise errors[i]
-                if i not in nears:  # a sequence
-                    out.append(self.tell(item, cfg, num_captions=k, **options))
-                    continue
-                svecs = np.stack([vec[c] for c, _ in nears[i]])
-                out.append(self._compose(item, [item], [nears[i]], [svecs], cfg, opts))
-            except (StorytellerError, OSError, ValueError) as e:
-                line = " ".join(str(e).split()) or type(e).__name__
-                desc = [_describe(x) for x in item] if isinstance(item, (list, tuple)) else _describe(item)
-                out.append(Story(text="", captions=[], image=desc, settings=self._settings(cfg, k, opts),
-                                 error=line, source=item))
-        return out
+        return batching.tell_many(self, images, generation, options)
 
     # ------------------------------------------------------------------------------------- internals
     def _mode_options(self, cfg: GenerationConfig, prompt: str | None = None, dialogue: Any = None,
