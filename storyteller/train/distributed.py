@@ -145,6 +145,9 @@ class World:
                 shown = f"rank 0: {a}, rank {odd}: {b}"
             if len(shown) > 200:
                 shown = f"ranks 0 and {odd} differ"
+            # every process has received every other's settings before any of them exits: a process leaving
+            # while another is still inside the gather makes gloo abort that one (SIGABRT, a C++ traceback)
+            self.barrier()
             raise WorldMismatch(f"the {self.size} torchrun processes disagree on {key} ({shown}): start every "
                                 f"process with the same command, the same files and the same model")
 
