@@ -270,6 +270,8 @@ def run_story(args: argparse.Namespace) -> int:
         raise InputError(f"--k/--num-captions must be at least 1, got {args.k}")
     gen = generation_from_args(args)
     device = resolve_device(args.device, option="--device")
+    if args.out is not None and Path(args.out).is_dir():
+        raise InputError(f"--out {args.out} is a folder; give the name of the file to write (e.g. stories.jsonl)")
     todo, failed = _check_images(args)
     if not todo:
         return 1

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import captions as pool
+from . import formats
 from .errors import InputError
 from .index import FORMAT, KINDS, MANIFEST, _faiss, exact_topk
 from .store import atomic_write, sha256_bytes, sha256_file
@@ -157,6 +158,11 @@ def build_index(captions: str | os.PathLike, vse: Any, vse_path: str | os.PathLi
                 (kind == "flat" or (nlist is None and nprobe is None)):
             say(f"index-captions: {out} is up to date")
             return out
+    formats.expect(Path(captions), "captions")  # a model file or other part is named, not indexed as captions
+    with open(captions, "rb") as fh:
+        if b"\0" in fh.read(4096):
+            raise InputError(f"{captions} looks like a binary file (it contains NUL bytes), not a caption file "
+                             "(text, one caption per line)")
     caps, _ = pool.load_pool(captions)
     offsets = caption_offsets(captions)
     if len(offsets) != len(caps):  # cannot happen unless the file changed while being read

@@ -67,19 +67,30 @@ def _describe(image: Any) -> str:
 def _check_features(feats: Any, dim: int, label: str) -> np.ndarray:
     """(dim,) image features as float32, refusing the wrong length, NaN/inf and all zeros (no cosine exists)."""
     if isinstance(feats, torch.Tensor):
-        feats = feats.detach().cpu().numpy()
+        if feats.is_complex() or feats.dtype == torch.bool or feats.device.type == "meta":
+            raise InputError(f"image features{label} must be a real tensor with data, got {feats.dtype} on "
+                             f"{feats.device.type}")
+        feats = feats.detach().to("cpu", torch.float32).numpy()  # (bfloat16 and others have no numpy dtype)
     if feats.dtype.kind not in "fiu":
         raise InputError(f"image features{label} must be numbers, got dtype {feats.dtype}")
-    feats = np.asarray(feats, dtype=np.float32).reshape(-1)
+    given = np.asarray(feats).reshape(-1)
+    with np.errstate(over="ignore"):
+        feats = given.astype(np.float32)
     if feats.size != dim:
         raise InputError(f"image features{label} have {feats.size} values, expected {dim} (the CNN output the "
                          "VSE was trained on, its dim_image)")
     bad = int((~np.isfinite(feats)).sum())
     if bad:
-        raise InputError(f"image features{label} hold {bad} NaN or infinite value(s); no story can be told")
+        beyond = " (beyond the float32 range once converted)" if np.isfinite(given).all() else ""
+        raise InputError(f"image features{label} hold {bad} NaN or infinite value(s){beyond}; no story can be told")
     if not feats.any():
         raise InputError(f"image features{label} are all zero: they have no direction, so no caption is nearer "
                          "than another")
+    with np.errstate(over="ignore", under="ignore"):
+        norm = np.linalg.norm(feats)  # what rank() divides by, in float32 as the original
+    if not np.isfinite(norm) or norm == 0:
+        raise InputError(f"image features{label} are too {'large' if norm else 'small'} to normalise in float32 "
+                         f"(their length is {norm}); scale them, e.g. divide by their largest absolute value")
     return feats
 
 

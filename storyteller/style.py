@@ -7,6 +7,7 @@ Nothing is normalised (the original ``story``). A style vector is simply the mea
 """
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -106,6 +107,8 @@ def _read_style_file(path: Path, key: str | None):
                     raise fail(f"is an .npz archive holding {len(names)} arrays ({', '.join(names) or 'none'}); "
                                "expected exactly one (or save the vector with numpy.save as .npy)")
                 return z[names[0]]
+        except ModelFileError:
+            raise  # (a ValueError too: not a damaged archive)
         except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
             raise fail(f"is a damaged .npz archive ({e})") from None
     data = path.read_bytes()
@@ -129,6 +132,8 @@ def load_style(path: str | Path, dim: int | None = None, key: str | None = "posb
     the content. Raises :class:`~storyteller.errors.ModelFileError` naming ``key`` (a config key such as
     ``'posbias'``, a CLI option such as ``'--style'``, or None), the file and the expected shape when the file is
     missing, unreadable, of the wrong size or holds non-finite values."""
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise InputError(f"{_label(key)}a style file must be a path to a .npy file, got {path!r}")
     path = Path(path)
     if path.is_dir():
         raise ModelFileError(f"{_label(key)}{path} is a folder; expected a style vector file (.npy).")
@@ -153,6 +158,9 @@ def make_style(stv: skipthoughts.SkipThoughts, passages: Sequence[str] | Iterabl
     """The mean combine-skip vector of ``passages`` (float32 (dim,)), the way the original style files were made
     (``encode`` with its defaults, then ``mean(0)``). Raises :class:`~storyteller.errors.InputError` when there
     are no passages or one cannot be encoded (naming it: ``file:line`` for passages from :func:`read_corpus`)."""
+    if isinstance(passages, (str, bytes)) or not isinstance(passages, Iterable):
+        raise InputError(f"make_style takes a list of passages (str), got {type(passages).__name__}; "
+                         "wrap a single passage in a list")
     passages = list(passages)
     if not passages:
         raise InputError("make_style: no passages to compute a style from")

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ..errors import InputError
 from ..tokenize import sent_tokenize, word_tokenize
 
 __all__ = ["read_text", "paragraphs", "tokenize_paragraphs", "build_dictionary"]
@@ -17,8 +18,17 @@ _HEADING = re.compile(r"^(?i:chapter|volume|book|by jane austen)\b|^[^a-z]*$")
 def read_text(path: str | Path) -> str:
     """Read a ``.txt`` or ``.txt.gz`` file as UTF-8."""
     path = Path(path)
-    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    return data.decode("utf-8")
+    try:
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError) as e:
+        raise InputError(f"{path}: cannot be read as {'gzip' if path.suffix == '.gz' else 'a file'} "
+                         f"({getattr(e, 'strerror', None) or e})") from None
+    if b"\0" in data[:4096]:
+        raise InputError(f"{path} looks like a binary file (it contains NUL bytes), not text; give UTF-8 text files")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path} is not UTF-8 text (byte {e.start}: {e.reason}); convert it to UTF-8") from None
 
 
 def paragraphs(text: str, min_words: int = 1) -> list[str]:
