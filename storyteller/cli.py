@@ -173,7 +173,8 @@ def _check_images(args: argparse.Namespace) -> tuple[list[str], int]:
             print(f"storyteller: error: image '{img}' not found", file=sys.stderr)
             failed += 1
     if not todo and not failed:
-        raise InputError(f"no images found in {', '.join(map(str, args.images))}")
+        raise InputError(f"no image to tell a story about among {', '.join(map(str, args.images))} "
+                         "(give image files, or folders holding them)")
     return todo, failed
 
 
@@ -204,6 +205,18 @@ def _emit_text(out: TextIO, story: Any, args: argparse.Namespace, header: str | 
 
     if header is not None:
         out.write(("" if first else "\n") + f"=== {header}\n")
+    passages = list(getattr(story, "passages", None) or [])
+    if len(passages) > 1:  # --sequence / --next: each passage under its image and that image's captions
+        images = story.image if isinstance(story.image, list) else [story.image]
+        nears = list(getattr(story, "passage_captions", None) or [])
+        for i, text in enumerate(passages):
+            what = images[i] if i < len(images) else "what happens next"
+            out.write(("" if i == 0 else "\n") + f"--- passage {i + 1} ({what})\n")
+            if i < len(nears):
+                out.write("NEAREST-CAPTIONS: \n" + "".join(c + "\n" for c, _ in nears[i][:5]) + "\n")
+            out.write("OUTPUT: \n" + "".join(line + "\n" for line in
+                                              (generate.lyric_lines(text) if args.lyric else [text])))
+        return
     out.write(generate.format_story(story, lyric=args.lyric))
     for n, text in enumerate(list(getattr(story, "texts", None) or [])[1:], 2):  # --num-return-sequences
         out.write(f"\nOUTPUT {n}: \n" + "".join(line + "\n" for line in

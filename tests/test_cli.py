@@ -504,3 +504,17 @@ def test_several_return_sequences_are_all_printed(capsys, monkeypatch, fake):
     assert main([str(folder / "a.png"), "--num-return-sequences", "3", "--do-sample"]) == 0
     assert capsys.readouterr().out == ("NEAREST-CAPTIONS: \na cat\n\nOUTPUT: \nfirst one\n"
                                        "\nOUTPUT 2: \nsecond , two\n\nOUTPUT 3: \nthird\n")
+
+
+def test_sequence_text_output_shows_each_passage_under_its_image(capsys):
+    """--sequence --next in text mode: one block per passage, named after its image (before: the first image's
+    captions and all passages run together in one OUTPUT paragraph)."""
+    from storyteller.__main__ import main as cli_main
+
+    root = Path(__file__).resolve().parents[1]
+    images = [str(root / "images" / "cat.jpg"), str(root / "images" / "dog.jpg")]
+    assert cli_main(images + ["--sequence", "--next", "--num-beams", "2", "--max-new-tokens", "6",
+                              "--num-captions", "5"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("--- passage ") == 3 and out.count("NEAREST-CAPTIONS:") == 2 and out.count("OUTPUT:") == 3
+    assert "cat.jpg)" in out and "dog.jpg)" in out and "(what happens next)" in out
