@@ -80,3 +80,29 @@ def test_out_onto_a_folder_is_one_clear_line(tmp_path, capsys):
     assert main([str(img), "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "is a folder; give the name of the file" in err[0]  # before: [Errno 21] ... .tmp
+
+
+def test_a_truncated_image_is_decoded_with_a_note(tmp_path):
+    """Decoded as far as it goes, as the original did (LOAD_TRUNCATED_IMAGES), but no longer silently."""
+    from PIL import Image, ImageFile
+
+    from storyteller.vision import preprocess
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    src = tmp_path / "trunc.jpg"
+    src.write_bytes((root / "images" / "cat.jpg").read_bytes()[:2000])
+    with pytest.warns(UserWarning, match="trunc.jpg' is truncated or damaged"):
+        got = preprocess.open_image(str(src))
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        with Image.open(src) as f:
+            f.load()
+            want = np.asarray(f.copy())
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    assert np.array_equal(np.asarray(got), want)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a complete file: no note
+        preprocess.open_image(str(root / "images" / "cat.jpg"))

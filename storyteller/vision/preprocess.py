@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,9 +118,22 @@ def _check_array(a: np.ndarray) -> np.ndarray:
 def _decode(source: str | os.PathLike | BinaryIO, what: str, exif: bool) -> Image.Image:
     """Open and fully decode a file (path or binary file object); the pixels are detached from the file."""
     try:
-        with Image.open(source) as f, _allow_truncated():
+        with Image.open(source) as f:
+            try:
+                f.load()  # strictly first: a complete file decodes the same either way
+                return _exif_transpose(f) if exif else f.copy()  # EXIF is read while the file is open
+            except (UnidentifiedImageError, Image.DecompressionBombError):
+                raise
+            except Exception:  # noqa: BLE001 - truncated or damaged: decoded as far as it goes below
+                pass
+        if hasattr(source, "seek"):
+            source.seek(0)
+        with Image.open(source) as f, _allow_truncated():  # as the original (LOAD_TRUNCATED_IMAGES = True)
             f.load()
-            return _exif_transpose(f) if exif else f.copy()  # EXIF is read while the file is open
+            out = _exif_transpose(f) if exif else f.copy()
+        warnings.warn(f"{what} is truncated or damaged: decoded the readable part, as the original did",
+                      UserWarning, stacklevel=3)
+        return out
     except UnidentifiedImageError:
         raise ImageError(f"cannot identify image file {what}: is it an image?") from None
     except Image.DecompressionBombError as e:
