@@ -518,3 +518,19 @@ def test_sequence_text_output_shows_each_passage_under_its_image(capsys):
     out = capsys.readouterr().out
     assert out.count("--- passage ") == 3 and out.count("NEAREST-CAPTIONS:") == 2 and out.count("OUTPUT:") == 3
     assert "cat.jpg)" in out and "dog.jpg)" in out and "(what happens next)" in out
+
+
+@pytest.mark.parametrize("command", ["train-skipthoughts", "train-decoder", "train-vse"])
+def test_every_trainer_option_is_described_with_its_default(command):
+    """Before, --epochs, --lr, --dim ... had neither a description nor their real default in --help."""
+    import argparse
+
+    from storyteller.train import cli as train_cli
+
+    parser = argparse.ArgumentParser()
+    train_cli.register(parser, command)
+    for action in parser._actions:
+        if action.option_strings and action.dest != "help" and not isinstance(action.default, bool):
+            assert action.help, action.dest
+            if action.type in (int, float) and not action.required and action.dest != "time_budget":
+                assert "default" in action.help, (action.dest, action.help)

@@ -131,6 +131,38 @@ def register(parser: argparse.ArgumentParser, command: str) -> None:
         parser.add_argument("--dim", type=int, default=None)
         parser.add_argument("--dim-word", type=int, default=None)
         parser.add_argument("--margin", type=float, default=None)
+    _document(parser, command)
+
+
+# What the options without their own help mean; "(default: X)" comes from the trainer's config dataclass.
+_HELP = {
+    "epochs": "passes over the training data", "lr": "Adam learning rate", "dim_word": "word embedding size",
+    "dim": "GRU state size (train-decoder) / joint embedding size (train-vse)", "uni_dim": "uni-skip GRU size",
+    "bi_dim": "bi-skip GRU size per direction", "max_words": "vocabulary size (most frequent words)",
+    "min_tokens": "shortest training passage, in tokens", "max_tokens": "longest training passage, in tokens",
+    "stride": "paragraphs between the starts of two passages", "margin": "contrastive hinge loss margin",
+    "device": "cpu or cuda",
+}
+
+
+def _document(parser: argparse.ArgumentParser, command: str) -> None:
+    """Give every option a help line with its real default (the trainers' ``None`` means "the config's")."""
+    from dataclasses import MISSING, fields
+
+    from .decoder import DecoderConfig
+    from .skipthoughts import SkipThoughtConfig
+    from .vse import VSEConfig
+
+    cls = {"train-decoder": DecoderConfig, "train-skipthoughts": SkipThoughtConfig, "train-vse": VSEConfig}.get(command)
+    defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING} if cls else {}
+    for action in parser._actions:
+        if action.help is not None and "default" in action.help or not action.option_strings or action.dest == "help":
+            continue
+        value = action.default if action.default is not None else defaults.get(action.dest)
+        text = action.help or _HELP.get(action.dest, "")
+        if value is not None and not isinstance(value, bool):
+            text = f"{text} (default: {value})" if text else f"default: {value}"
+        action.help = text or None
 
 
 def _files(paths: list[Path]) -> list[Path]:
