@@ -9,13 +9,25 @@ import torch
 
 from .errors import InputError
 
-__all__ = ["no_tf32", "resolve_device"]
+__all__ = ["no_tf32", "parse_device", "resolve_device"]
 
 
 def no_tf32() -> None:
     """Keep float32 matmuls in full float32 on CUDA (the original computed in float32)."""
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
+
+
+def parse_device(device: str | torch.device, *, option: str = "device") -> torch.device:
+    """``device`` ('cpu', 'cuda', 'cuda:N') as a ``torch.device``, without checking that it exists here.
+    Raises :class:`~storyteller.errors.InputError` naming ``option`` for other names."""
+    try:
+        dev = torch.device(device.strip().lower() if isinstance(device, str) else device)
+    except (RuntimeError, TypeError, ValueError):
+        raise InputError(f"{option} {device!r} is not a device; use 'cpu', 'cuda', 'cuda:N' or 'auto'") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise InputError(f"{option} {device!r} is not supported; use 'cpu', 'cuda', 'cuda:N' or 'auto'")
+    return dev
 
 
 def resolve_device(device: str | torch.device | None = "cpu", *, option: str = "device") -> torch.device:
@@ -26,12 +38,7 @@ def resolve_device(device: str | torch.device | None = "cpu", *, option: str = "
     """
     if device is None or (isinstance(device, str) and device.strip().lower() == "auto"):
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        dev = torch.device(device.strip().lower() if isinstance(device, str) else device)
-    except (RuntimeError, TypeError, ValueError):
-        raise InputError(f"{option} {device!r} is not a device; use 'cpu', 'cuda', 'cuda:N' or 'auto'") from None
-    if dev.type not in ("cpu", "cuda"):
-        raise InputError(f"{option} {device!r} is not supported; use 'cpu', 'cuda', 'cuda:N' or 'auto'")
+    dev = parse_device(device, option=option)
     if dev.type == "cuda":
         if not torch.cuda.is_available():
             raise InputError(f"{option} {device!r} was asked for but no CUDA GPU is available; use 'cpu'")

@@ -29,7 +29,7 @@ import torch.distributed as dist
 from torch import nn
 
 from ..errors import InputError, StorytellerError
-from ..runtime import resolve_device
+from ..runtime import parse_device, resolve_device
 
 __all__ = ["World", "setup", "current", "fingerprint", "wrap", "report_errors", "note_exit", "WorldMismatch"]
 
@@ -204,7 +204,7 @@ def setup(device: str | torch.device | None = "auto", backend: str = "auto") -> 
     if isinstance(device, str) and device.strip().lower() in ("", "auto"):
         device = None
     if _WORLD is not None and _WORLD.size > 1:
-        if device is not None and _parse_device(device).type != _WORLD.device.type:
+        if device is not None and parse_device(device, option="--device").type != _WORLD.device.type:
             raise InputError(f"--device {device} differs from the device this process already trains on "
                              f"({_WORLD.device})")
         return _WORLD
@@ -217,7 +217,7 @@ def setup(device: str | torch.device | None = "auto", backend: str = "auto") -> 
     if not dist.is_available():
         raise InputError("this PyTorch build has no torch.distributed: install a standard build to train with torchrun")
     local_rank = _env_int("LOCAL_RANK", 0)
-    asked = None if device is None else _parse_device(device)
+    asked = None if device is None else parse_device(device, option="--device")
     want_cuda = torch.cuda.is_available() if asked is None else asked.type == "cuda"
     if backend == "nccl" and not want_cuda:
         raise InputError("--backend nccl needs CUDA GPUs (one per process), but this run trains on the CPU"
@@ -249,16 +249,6 @@ def setup(device: str | torch.device | None = "auto", backend: str = "auto") -> 
         atexit.register(_shutdown)
     _WORLD = World(dist.get_rank(), dist.get_world_size(), local_rank, dev, dist.get_backend())
     return _WORLD
-
-
-def _parse_device(device: str | torch.device) -> torch.device:
-    try:
-        dev = torch.device(device.strip().lower() if isinstance(device, str) else device)
-    except (RuntimeError, TypeError, ValueError):
-        raise InputError(f"--device {device!r} is not a device; use 'cpu', 'cuda' or 'auto'") from None
-    if dev.type not in ("cpu", "cuda"):
-        raise InputError(f"--device {device!r} is not supported; use 'cpu', 'cuda' or 'auto'")
-    return dev
 
 
 def _shutdown() -> None:
