@@ -160,3 +160,48 @@ def test_train_cli_writes_a_loadable_folder(tmp_path, capsys):
 
 
 torch.set_num_threads(1)
+
+
+def test_word_dropout_and_bow_loss_on_hand_made_batches():
+    from storyteller.train.decoder import bow_loss, drop_words
+
+    y = torch.tensor([[5, 6, 7, 8, 0], [9, 10, 0, 0, 0]])
+    out = drop_words(y, 0.5, torch.Generator().manual_seed(0))
+    assert torch.equal(out == 0, y == 0)                       # <eos> and padding stay
+    assert set(out[y > 0].tolist()) <= set(y[y > 0].tolist()) | {1} and (out == 1).any()
+    assert torch.equal(out, drop_words(y, 0.5, torch.Generator().manual_seed(0)))  # seeded: repeatable
+    assert torch.equal(drop_words(y, 0.0, torch.Generator()), y)
+    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=torch.bool)
+    V = 12
+    flat = torch.zeros(2, V)
+    sharp = flat.clone()
+    sharp[0, [5, 6, 7, 8]] = 5.0
+    sharp[1, [9, 10]] = 5.0
+    assert bow_loss(sharp, y, mask) < bow_loss(flat, y, mask)
+    # only real words count: 4 + 2 words at log(V) each under a flat softmax (<eos>, UNK and padding excluded)
+    assert torch.isclose(bow_loss(flat, y, mask), torch.tensor(6 * np.log(V), dtype=torch.float32))
+
+
+def test_decoder_training_with_word_dropout_and_bow_loss(tmp_path, stv_dir, docs):
+    st_out, _ = stv_dir
+    stv = skipthoughts.load_model(st_out, st_out)
+    passages = make_passages(docs, 20, 60, 1)
+    cfg = DecoderConfig(dim_word=16, dim=32, max_words=300, epochs=2, batch_size=16, lr=5e-3, heldout=0.1,
+                        word_dropout=0.25, bow_weight=0.5)
+    m = train_decoder(passages, stv, tmp_path / "dec.safetensors", cfg, device="cpu", time_budget=1e-6)
+    assert not m["finished"]
+    m = train_decoder(passages, stv, tmp_path / "dec.safetensors", cfg, device="cpu", resume=True)
+    assert m["finished"] and m["config"]["bow_weight"] == 0.5
+    plain = train_decoder(passages, stv, tmp_path / "plain.safetensors",
+                          DecoderConfig(dim_word=16, dim=32, max_words=300, epochs=2, batch_size=16, lr=5e-3,
+                                        heldout=0.1), device="cpu")
+    # the training-only head is not saved: the file holds exactly the parameters of a plain decoder
+    from safetensors import safe_open
+    with safe_open(tmp_path / "dec.safetensors", "pt") as a, safe_open(tmp_path / "plain.safetensors", "pt") as b:
+        assert sorted(a.keys()) == sorted(b.keys())
+    assert np.isfinite(m["history"][-1]["heldout_ppl"]) and np.isfinite(plain["history"][-1]["heldout_ppl"])
+    dec = decoder.load_model(tmp_path / "dec.safetensors", tmp_path / "dec.dictionary.json")
+    ctx = skipthoughts.encode(stv, ["It is a truth universally acknowledged."])[0]
+    assert decoder.run_sampler(dec, ctx, beam_width=3, maxlen=20)
+    with pytest.raises(ValueError, match="word_dropout"):
+        train_decoder(passages, stv, tmp_path / "bad.safetensors", DecoderConfig(word_dropout=1.5), device="cpu")

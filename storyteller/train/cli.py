@@ -117,6 +117,8 @@ def register(parser: argparse.ArgumentParser, command: str) -> None:
         parser.add_argument("--dim-word", type=int, default=None)
         parser.add_argument("--dim", type=int, default=None)
         parser.add_argument("--max-words", type=int, default=None)
+        parser.add_argument("--word-dropout", type=float, default=None)
+        parser.add_argument("--bow-weight", type=float, default=None)
         parser.add_argument("--min-tokens", type=int, default=80)
         parser.add_argument("--max-tokens", type=int, default=200)
         parser.add_argument("--stride", type=int, default=3)
@@ -142,6 +144,10 @@ _HELP = {
     "min_tokens": "shortest training passage, in tokens", "max_tokens": "longest training passage, in tokens",
     "stride": "paragraphs between the starts of two passages", "margin": "contrastive hinge loss margin",
     "device": "cpu or cuda",
+    "word_dropout": "share of the decoder's previous-word inputs replaced by UNK while training (makes it use "
+                    "the conditioning vector)",
+    "bow_weight": "weight of a training-only bag-of-words loss on the initial state (makes the state carry the "
+                  "passage's content)",
 }
 
 

@@ -3,6 +3,7 @@ through the initial state (Kiros 2015: the romance decoder was trained this way 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ class DecoderConfig:
     max_words: int = 8000   # vocabulary incl. <eos> and UNK (20,000)
     doutput: bool = True    # deep output layer, as the romance model
     dropout: float = 0.0    # on word inputs and GRU outputs, training only
+    word_dropout: float = 0.0  # share of previous-word inputs replaced by UNK (training only, Bowman et al. 2016)
+    bow_weight: float = 0.0    # weight of the bag-of-words loss on the initial state (training only, Zhao et al. 2017)
     batch_size: int = 64
     epochs: int = 6
     lr: float = 2e-3
@@ -74,6 +77,7 @@ def train_decoder(
     (``config.batch_size`` per process); only rank 0 writes the files, every process returns the metrics.
     """
     cfg = config or DecoderConfig()
+    _check_aux(cfg)
     world = setup(device)
     dev = world.device
     gen = seed_everything(cfg.seed)
@@ -96,17 +100,28 @@ def train_decoder(
     V = len(worddict) + 2
     model = dec_mod.Decoder(V, cfg.dim_word, ctx.shape[1], cfg.dim, cfg.doutput).to(dev)
     model.word_idict = {0: "<eos>", 1: "UNK", **{i: w for w, i in worddict.items()}}
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    modules: dict[str, nn.Module] = {"model": model}
+    if cfg.bow_weight > 0:  # training-only head: not part of the saved decoder
+        modules["bow"] = nn.Linear(cfg.dim, V).to(dev)
+    opt = torch.optim.Adam([p for m in modules.values() for p in m.parameters()], lr=cfg.lr)
     ckpt = Checkpoint(checkpoint or out_path.with_suffix(".ckpt"))
 
     def batch_loss(idx: Sequence[int]) -> tuple[torch.Tensor, int]:
         y, yl = pad([ids[i] for i in idx])
         y = y.to(dev)
-        hs = model.hidden(ctx[idx].to(dev), y, cfg.dropout)
         mask = torch.arange(y.shape[1], device=dev)[None, :] < yl[:, None].to(dev)
-        return nn.functional.cross_entropy(output_on(model.logits, hs, mask), y[mask], reduction="sum"), int(mask.sum())
+        inputs = y
+        if model.training and cfg.word_dropout > 0:  # the mask depends on the batch's items only: resumable, DDP-safe
+            seed = zlib.crc32(np.asarray(idx, dtype=np.int64).tobytes()) ^ cfg.seed
+            inputs = drop_words(y, cfg.word_dropout, torch.Generator().manual_seed(seed))
+        c = ctx[idx].to(dev)
+        hs = model.hidden(c, inputs, cfg.dropout)
+        loss = nn.functional.cross_entropy(output_on(model.logits, hs, mask), y[mask], reduction="sum")
+        if "bow" in modules and model.training:  # held-out perplexity stays the language model's alone
+            loss = loss + cfg.bow_weight * bow_loss(modules["bow"](model.init_state(c)), y, mask)
+        return loss, int(mask.sum())
 
-    epoch, history = fit("decoder", {"model": model}, opt, cfg, train, held, batch_loss, gen, ckpt, resume=resume,
+    epoch, history = fit("decoder", modules, opt, cfg, train, held, batch_loss, gen, ckpt, resume=resume,
                          time_budget=time_budget, checkpoint_every=checkpoint_every, data_id=fingerprint(ids))
     model.eval().cpu()
     metrics = {"vocabulary": V, "train_passages": len(train), "heldout_passages": len(held), "epochs_done": epoch,
@@ -116,6 +131,30 @@ def train_decoder(
         with atomic_write(out_path.with_suffix(".training.json")) as tmp:
             tmp.write_text(json.dumps(metrics, indent=1))
     return metrics
+
+
+def _check_aux(cfg: DecoderConfig) -> None:
+    if not 0.0 <= cfg.word_dropout < 1.0:
+        raise ValueError(f"word_dropout={cfg.word_dropout} must lie in [0, 1)")
+    if cfg.bow_weight < 0:
+        raise ValueError(f"bow_weight={cfg.bow_weight} must be >= 0")
+
+
+def drop_words(y: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
+    """``y`` (B, T) int64 with each word replaced by UNK (id 1) with probability ``p`` (word dropout, Bowman et
+    al. 2016, "Generating sentences from a continuous space"): the decoder must lean on its conditioning vector
+    for what the passage is about. ``<eos>`` (id 0) and padding stay. Draws from ``gen`` (a CPU generator)."""
+    keep = torch.rand(y.shape, generator=gen) >= p
+    return torch.where(keep.to(y.device) | (y == 0), y, torch.ones_like(y))
+
+
+def bow_loss(logits: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Bag-of-words loss (Zhao et al. 2017, "Learning discourse-level diversity..."): the summed negative
+    log-likelihood of each passage's words (``y`` (B, T), real positions ``mask``) under one softmax ``logits``
+    (B, V) computed from the initial state alone, so that the state must say which words come. ``<eos>`` and UNK
+    (ids 0, 1) are not counted. Returns a 0-d float32 tensor (summed over the batch, like the main loss)."""
+    logp = torch.log_softmax(logits, -1).gather(1, y)
+    return -(logp * (mask & (y > 1))).sum()
 
 
 def passage_vectors_mean(stv: st.SkipThoughts, passages: Sequence[Sequence[str]]) -> np.ndarray:
