@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Teacher passages: a small pretrained LM writes book-register passages about the caption pool's subjects.
+
+Why: the default bundle's GRU decoder, trained on Austen alone, cannot say most photo subjects ("cat" is not in
+its vocabulary) and ignores its conditioning vector (``../shared/reference/story-quality.md``, option D3). The
+original worked because BookCorpus passages and COCO captions share one skip-thought space; passages written
+*about* the pool's subjects, in a novel's register, give the decoder training text where the conditioning vector
+and the words agree. The LM (SmolLM2-135M-Instruct, the optional ``lm`` extra, see ``storyteller/lm.py``) is a
+teacher at build time only; it is never part of the default inference path.
+
+The output is data, made once and committed: ``data/teacher/passages.jsonl``, one JSON object per line
+(``id``, ``group``, ``captions``, ``style``, ``seed``, ``raw``: the LM's answer as written). Cleaning the answers
+(preambles such as "Here is the passage:") is the build's job, so it can change without regenerating.
+
+Reproducible: the items (3 captions of one subject group each) come from the pool with a fixed seed, in
+round-robin order over the groups (every subject is covered early); they are written in fixed chunks of
+``--batch`` items, chunk ``c`` sampled with seed ``--seed + c``. A run appends whole chunks and can be stopped at
+any time (``--time-budget``, Ctrl-C, a crash): the same command resumes after the last complete chunk (a
+half-written last line is dropped). The texts depend on the device and the thread count (floating point), which
+``data/teacher/README.md`` records.
+
+    python scripts/teacher_passages.py --time-budget 3600            # 2 CPU cores: ~25 tokens/s per thread
+    python scripts/teacher_passages.py --device cuda                 # a GPU writes the whole set in minutes
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+POOL = ROOT / "data" / "captions" / "captions.jsonl"
+OUT = ROOT / "data" / "teacher" / "passages.jsonl"
+
+
+def make_items(pool: Path, per_group: int, captions_per_item: int, seed: int) -> list[dict]:
+    """Items ``{"id", "group", "captions"}``: for every subject group, ``per_group`` disjoint sets of captions,
+    ordered round-robin (all groups' first item, then all groups' second, ...)."""
+    by_group: dict[str, list[str]] = {}
+    for line in pool.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rec = json.loads(line)
+            by_group.setdefault(rec["group"], []).append(rec["caption"])
+    per: dict[str, list[dict]] = {}
+    for g in sorted(by_group):
+        caps = sorted(set(by_group[g]))
+        random.Random(seed * 1_000_003 + zlib.crc32(g.encode())).shuffle(caps)
+        n = min(per_group, len(caps) // captions_per_item)
+        per[g] = [{"id": f"{g}#{j}", "group": g, "captions": caps[j * captions_per_item:(j + 1) * captions_per_item]}
+                  for j in range(n)]
+    return [per[g][j] for j in range(per_group) for g in sorted(per) if j < len(per[g])]
+
+
+def done_ids(out: Path) -> set[str]:
+    """Ids already written; a half-written last line (a crash mid-append) is cut off the file."""
+    if not out.is_file():
+        return set()
+    data = out.read_bytes()
+    if data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+        with open(out, "r+b") as f:
+            f.truncate(keep)
+        data = data[:keep]
+    return {json.loads(line)["id"] for line in data.decode("utf-8").splitlines() if line.strip()}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pool", type=Path, default=POOL, help="captions.jsonl (caption, group)")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--per-group", type=int, default=12, help="items per subject group (default 12)")
+    ap.add_argument("--captions", type=int, default=3, help="captions per item, as the LM writer uses (3)")
+    ap.add_argument("--style", default="austen", help="register named in the instruction (storyteller.lm.REGISTERS)")
+    ap.add_argument("--batch", type=int, default=32, help="items per chunk (one generate call)")
+    ap.add_argument("--max-new-tokens", type=int, default=170)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    ap.add_argument("--time-budget", type=float, default=None, help="stop after the chunk that passes this (s)")
+    ap.add_argument("--limit", type=int, default=None, help="at most this many chunks in this run")
+    args = ap.parse_args()
+    import torch
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    from storyteller.lm import LMWriter
+
+    items = make_items(args.pool, args.per_group, args.captions, args.seed)
+    chunks = [items[i:i + args.batch] for i in range(0, len(items), args.batch)]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    have = done_ids(args.out)
+    todo = [c for c, chunk in enumerate(chunks) if not all(it["id"] in have for it in chunk)]
+    print(f"{len(items)} items in {len(chunks)} chunks; {len(chunks) - len(todo)} done, {len(todo)} to write",
+          flush=True)
+    if not todo:
+        return 0
+    t0 = time.monotonic()
+    writer = LMWriter.load(args.device)
+    print(f"LM loaded in {time.monotonic() - t0:.0f} s", flush=True)
+    for n, c in enumerate(todo):
+        if args.limit is not None and n >= args.limit:
+            break
+        t = time.monotonic()
+        chunk = [it for it in chunks[c] if it["id"] not in have]
+        texts = writer.write_many([it["captions"] for it in chunk], style=args.style, seed=args.seed + c,
+                                  max_new_tokens=args.max_new_tokens)
+        lines = "".join(json.dumps({**it, "style": args.style, "seed": args.seed + c, "raw": tx[0]},
+                                   ensure_ascii=False) + "\n" for it, tx in zip(chunk, texts))
+        with open(args.out, "a", encoding="utf-8") as f:  # one write per chunk; a crash cuts at most its tail
+            f.write(lines)
+            f.flush()
+            os.fsync(f.fileno())
+        print(f"chunk {c + 1}/{len(chunks)}: {len(chunk)} passages in {time.monotonic() - t:.0f} s", flush=True)
+        if args.time_budget is not None and time.monotonic() - t0 > args.time_budget:
+            print("time budget used; run the same command again to resume", flush=True)
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
