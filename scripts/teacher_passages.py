@@ -79,8 +79,8 @@ def main() -> int:
     ap.add_argument("--captions", type=int, default=3, help="captions per item, as the LM writer uses (3)")
     ap.add_argument("--style", default="a nineteenth-century novel",
                     help="register named in the instruction (a name of storyteller.lm.REGISTERS, or the register "
-                         "itself; default: a nineteenth-century novel, which named a noun of the item's subject group in 8 "
-                         "of 12 trial items)")
+                         "itself; default: a nineteenth-century novel, which named a noun of the item's subject "
+                         "group in 8 of 12 trial items)")
     ap.add_argument("--batch", type=int, default=32, help="items per chunk (one generate call)")
     ap.add_argument("--max-new-tokens", type=int, default=170)
     ap.add_argument("--seed", type=int, default=0)
