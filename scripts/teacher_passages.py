@@ -12,14 +12,15 @@ The output is data, made once and committed: ``data/teacher/passages.jsonl``, on
 (``id``, ``group``, ``captions``, ``style``, ``seed``, ``raw``: the LM's answer as written). Cleaning the answers
 (preambles such as "Here is the passage:") is the build's job, so it can change without regenerating.
 
-Reproducible: the items (3 captions of one subject group each) come from the pool with a fixed seed, in
-round-robin order over the groups (every subject is covered early); they are written in fixed chunks of
-``--batch`` items, chunk ``c`` sampled with seed ``--seed + c``. A run appends whole chunks and can be stopped at
-any time (``--time-budget``, Ctrl-C, a crash): the same command resumes after the last complete chunk (a
-half-written last line is dropped). The texts depend on the device and the thread count (floating point), which
-``data/teacher/README.md`` records.
+Reproducible: the first run plans the items (3 captions of one subject group each, drawn from the pool with a
+fixed seed, in round-robin order over the groups so that every subject is covered early) in fixed chunks of
+``--batch`` items, chunk ``c`` sampled with seed ``--seed + c``, and writes the plan (``plan.jsonl``, data too);
+later runs follow the plan, and ``--extend`` adds the groups of a new pool as new chunks. A run appends whole
+chunks and can be stopped at any time (``--time-budget``, Ctrl-C, a crash): the same command resumes after the
+last complete chunk (a half-written last line is dropped). The texts depend on the device and the thread count
+(floating point), which ``data/teacher/README.md`` records.
 
-    python scripts/teacher_passages.py --time-budget 3600            # 2 CPU cores: ~25 tokens/s per thread
+    python scripts/teacher_passages.py --time-budget 3600            # 2 CPU cores: ~25 tokens/s per idle thread
     python scripts/teacher_passages.py --device cuda                 # a GPU writes the whole set in minutes
 """
 from __future__ import annotations
@@ -38,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 POOL = ROOT / "data" / "captions" / "captions.jsonl"
 OUT = ROOT / "data" / "teacher" / "passages.jsonl"
+PLAN = ROOT / "data" / "teacher" / "plan.jsonl"
 
 
 def make_items(pool: Path, per_group: int, captions_per_item: int, seed: int) -> list[dict]:
@@ -71,10 +73,38 @@ def done_ids(out: Path) -> set[str]:
     return {json.loads(line)["id"] for line in data.decode("utf-8").splitlines() if line.strip()}
 
 
+def load_plan(path: Path) -> list[dict]:
+    """The planned items (``id``, ``group``, ``captions``, ``chunk``, ``seed``, ``style``, ``max_new_tokens``)."""
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def extend_plan(plan: list[dict], items: list[dict], args: argparse.Namespace) -> list[dict]:
+    """``plan`` plus the ``items`` of subject groups it does not have yet, in new chunks of ``args.batch`` (chunk
+    ``c`` sampled with seed ``args.seed + c``). A new caption pool thus adds its new subjects without changing
+    a single planned item, so the texts already written stay what the plan says."""
+    known = {it["group"] for it in plan}
+    new = [it for it in items if it["group"] not in known]
+    start = max((it["chunk"] for it in plan), default=-1) + 1
+    return plan + [{**it, "chunk": start + i // args.batch, "seed": args.seed + start + i // args.batch,
+                    "style": args.style, "max_new_tokens": args.max_new_tokens} for i, it in enumerate(new)]
+
+
+def write_plan(path: Path, plan: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_text("".join(json.dumps(it, ensure_ascii=False) + "\n" for it in plan), encoding="utf-8")
+    tmp.replace(path)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pool", type=Path, default=POOL, help="captions.jsonl (caption, group)")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--plan", type=Path, default=PLAN, help="the planned items (made on the first run, then read)")
+    ap.add_argument("--extend", action="store_true",
+                    help="add the subject groups of --pool that the plan lacks (a new caption pool)")
     ap.add_argument("--per-group", type=int, default=12, help="items per subject group (default 12)")
     ap.add_argument("--captions", type=int, default=3, help="captions per item, as the LM writer uses (3)")
     ap.add_argument("--style", default="a nineteenth-century novel",
@@ -94,13 +124,18 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     from storyteller.lm import LMWriter
 
-    items = make_items(args.pool, args.per_group, args.captions, args.seed)
-    chunks = [items[i:i + args.batch] for i in range(0, len(items), args.batch)]
+    plan = load_plan(args.plan)
+    if not plan or args.extend:
+        plan = extend_plan(plan, make_items(args.pool, args.per_group, args.captions, args.seed), args)
+        write_plan(args.plan, plan)
+    chunks: dict[int, list[dict]] = {}
+    for it in plan:
+        chunks.setdefault(it["chunk"], []).append(it)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     have = done_ids(args.out)
-    todo = [c for c, chunk in enumerate(chunks) if not all(it["id"] in have for it in chunk)]
-    print(f"{len(items)} items in {len(chunks)} chunks; {len(chunks) - len(todo)} done, {len(todo)} to write",
-          flush=True)
+    todo = [c for c in sorted(chunks) if not all(it["id"] in have for it in chunks[c])]
+    print(f"{len(plan)} items in {len(chunks)} chunks ({args.plan.name}); {len(chunks) - len(todo)} done, "
+          f"{len(todo)} to write", flush=True)
     if not todo:
         return 0
     t0 = time.monotonic()
@@ -111,9 +146,10 @@ def main() -> int:
             break
         t = time.monotonic()
         chunk = [it for it in chunks[c] if it["id"] not in have]
-        texts = writer.write_many([it["captions"] for it in chunk], style=args.style, seed=args.seed + c,
-                                  max_new_tokens=args.max_new_tokens)
-        lines = "".join(json.dumps({**it, "style": args.style, "seed": args.seed + c, "raw": tx[0]},
+        first = chunk[0]
+        texts = writer.write_many([it["captions"] for it in chunk], style=first["style"], seed=first["seed"],
+                                  max_new_tokens=first["max_new_tokens"])
+        lines = "".join(json.dumps({k: it[k] for k in ("id", "group", "captions", "style", "seed")} | {"raw": tx[0]},
                                    ensure_ascii=False) + "\n" for it, tx in zip(chunk, texts))
         with open(args.out, "a", encoding="utf-8") as f:  # one write per chunk; a crash cuts at most its tail
             f.write(lines)
