@@ -58,12 +58,12 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def download_deb(dest: Path) -> Path:
-    """``apt-get download`` the pinned package version into ``dest``."""
-    subprocess.run(["apt-get", "download", f"{PACKAGE}={VERSION}"], cwd=dest, check=True)
-    debs = sorted(dest.glob(f"{PACKAGE}_*.deb"))
+def download_deb(dest: Path, package: str = PACKAGE, version: str = VERSION) -> Path:
+    """``apt-get download`` the pinned package version into ``dest`` (no root needed)."""
+    subprocess.run(["apt-get", "download", f"{package}={version}"], cwd=dest, check=True)
+    debs = sorted(dest.glob(f"{package}_*.deb"))
     if len(debs) != 1:
-        raise SystemExit(f"expected one {PACKAGE} .deb in {dest}, found {debs}")
+        raise SystemExit(f"expected one {package} .deb in {dest}, found {debs}")
     return debs[0]
 
 
@@ -79,24 +79,39 @@ def _parse_r(data: bytes) -> object:
         return rdata.conversion.convert(rdata.parser.parse_data(data))
 
 
-def read_novels(extracted: Path) -> dict[str, list[str]]:
-    """Read the six character vectors from the package's ``data/Rdata.{rdx,rdb}``.
+def rdb_entries(rdb: bytes, variables: dict) -> dict[str, bytes]:
+    """Split an R lazy-load database into its objects' serialized bytes.
 
-    ``Rdata.rdx`` is a gzip'd RDS index mapping each object to (offset, length) in
-    ``Rdata.rdb``; each entry there is a 4-byte big-endian uncompressed length followed
-    by a zlib-compressed R serialization of the object.
+    ``variables`` maps each object name to ``(offset, length)`` in ``rdb`` (the ``variables`` entry of the
+    ``.rdx`` index); each entry there is a 4-byte big-endian uncompressed length followed by a
+    zlib-compressed R serialization of the object.
     """
-    base = extracted / RDATA_BASE
-    index = _parse_r(gzip.decompress(base.with_suffix(".rdx").read_bytes()))
-    rdb = base.with_suffix(".rdb").read_bytes()
-    novels: dict[str, list[str]] = {}
-    for name, (offset, length) in index["variables"].items():
+    out: dict[str, bytes] = {}
+    for name, (offset, length) in variables.items():
         name, offset, length = str(name), int(offset), int(length)
         blob = rdb[offset:offset + length]
+        if len(blob) != length or length < 4:
+            raise SystemExit(f"{name}: entry ({offset}, {length}) lies outside the {len(rdb)}-byte database")
         raw = zlib.decompress(blob[4:])
         if struct.unpack(">I", blob[:4])[0] != len(raw):
             raise SystemExit(f"{name}: length header does not match the data")
-        lines = [str(x) for x in _parse_r(raw)]
+        out[name] = raw
+    return out
+
+
+def read_rdb(base: Path) -> dict[str, object]:
+    """Every object of the lazy-load database ``base.{rdx,rdb}`` (``Rdata.rdx`` is a gzip'd RDS index)."""
+    index = _parse_r(gzip.decompress(base.with_suffix(".rdx").read_bytes()))
+    raws = rdb_entries(base.with_suffix(".rdb").read_bytes(), index["variables"])
+    return {name: _parse_r(raw) for name, raw in raws.items()}
+
+
+def read_novels(extracted: Path) -> dict[str, list[str]]:
+    """Read the six character vectors from the package's ``data/Rdata.{rdx,rdb}``."""
+    base = extracted / RDATA_BASE
+    novels: dict[str, list[str]] = {}
+    for name, obj in read_rdb(base).items():
+        lines = [str(x) for x in obj]
         if any("\n" in x or "\r" in x for x in lines):
             raise SystemExit(f"{name}: a line contains a line break")
         novels[name] = lines
