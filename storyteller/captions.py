@@ -29,8 +29,12 @@ from .errors import InputError, ModelFileError
 from .index import CaptionTexts, IndexedVectors, open_index
 from .store import atomic_write, sha256_bytes, sha256_file
 
-__all__ = ["read_captions", "load_pool", "blank_lines", "embed_caption_pool", "caption_vectors", "indexed_pool",
-           "CaptionTexts", "IndexedVectors"]
+__all__ = ["read_captions", "load_pool", "blank_lines", "embed_caption_pool", "caption_vectors", "caption_tokens",
+           "indexed_pool", "CaptionTexts", "IndexedVectors"]
+
+#: Pools of up to this many captions get their tokens cached by :func:`caption_tokens` (a JSON file of about 50
+#: bytes per caption, held as a dict after loading); larger ones tokenise the retrieved captions when encoding.
+TOKEN_CACHE_LIMIT = 100_000
 
 _ASCII_WS = " \t\n\r\x0b\x0c"  # what bytes.strip() removes
 
@@ -168,6 +172,17 @@ def _read_captions_signed(path: str | os.PathLike) -> tuple[list[str], list[int]
     return caps, (sig if sig == _DigestCache.signature(path) else None)
 
 
+def _pool_digest(captions: Sequence[str], digests: _DigestCache,
+                 captions_file: tuple[str | Path, list[int] | None] | None,
+                 hash_captions: Callable[[Sequence[str]], str] = _captions_digest) -> str:
+    """The captions' digest, from the digest cache when ``captions_file`` (path, signature) says where they were
+    read from (see :func:`caption_vectors`)."""
+    if captions_file is not None and captions_file[1] is not None:
+        return digests.digest(Path(captions_file[0]), "read_captions-v1", lambda: hash_captions(captions),
+                              captions_file[1])  # (bump the tag if read_captions ever reads differently)
+    return hash_captions(captions)
+
+
 def _vse_files(vse_path: Path) -> list[Path]:
     """The files a VSE is read from, as its format names them (those that exist go into the cache key)."""
     return formats.companions("vse", vse_path, key="vsemodel")
@@ -189,11 +204,7 @@ def caption_vectors(vse: embedding.VSE, captions: Sequence[str], cfg: Mapping[st
     vse_path = Path(cfg["vsemodel"])
     dirs = _cache_dirs(cfg)
     digests = _DigestCache(_user_cache_dir())  # never in a bundle's own cache folder
-    if captions_file is not None and captions_file[1] is not None:
-        h = digests.digest(Path(captions_file[0]), "read_captions-v1", lambda: hash_captions(captions),
-                           captions_file[1])  # (bump the tag if read_captions ever reads differently)
-    else:
-        h = hash_captions(captions)
+    h = _pool_digest(captions, digests, captions_file, hash_captions)
     for f in _vse_files(vse_path):
         if f.is_file():
             h += digests.digest(f, "file", functools.partial(hash_file, f))
@@ -212,6 +223,38 @@ def caption_vectors(vse: embedding.VSE, captions: Sequence[str], cfg: Mapping[st
     except OSError:
         pass  # a read-only home still works, just without the cache
     return cvec
+
+
+def caption_tokens(captions: Sequence[str], cfg: Mapping[str, Any], *,
+                   captions_file: tuple[str | Path, list[int] | None] | None = None) -> dict[str, str] | None:
+    """Each caption's tokens as skip-thoughts' ``preprocess`` gives them (space-separated), by caption, cached on
+    disk like the embeddings (``ctok-<key>.json``; the key hashes the captions and the tokenizer: NLTK's version
+    and the Punkt data), so telling a story needs no NLTK (importing it takes about a second). ``captions_file``:
+    as for :func:`caption_vectors`. None for pools of more than :data:`TOKEN_CACHE_LIMIT` captions.
+    """
+    if len(captions) > TOKEN_CACHE_LIMIT:
+        return None
+    from . import tokenize
+
+    digests = _DigestCache(_user_cache_dir())
+    h = _pool_digest(captions, digests, captions_file)
+    digests.save()
+    dirs = _cache_dirs(cfg)
+    name = f"ctok-{sha256_bytes((h + tokenize.tokenizer_id()).encode())[:20]}.json"
+    for d in dirs:
+        try:
+            toks = json.loads((d / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(toks, list) and len(toks) == len(captions) and all(isinstance(t, str) for t in toks):
+            return dict(zip(captions, toks))
+    toks = [" ".join(tokenize.text_tokens(c)[0]) for c in captions]
+    try:
+        with atomic_write(dirs[-1] / name) as tmp:
+            tmp.write_text(json.dumps(toks), encoding="ascii")
+    except OSError:
+        pass  # a read-only home still works, tokenising the retrieved captions each time
+    return dict(zip(captions, toks))
 
 
 # ------------------------------------------------------------------------------------------------ public

@@ -51,7 +51,7 @@ def load_all(config: str | Path | Mapping[str, Any] | None = None, device: str |
     cvec.flags.writeable = False  # it may be a memory-mapped cache file
     return {"config": st.config, "stv": st.skipthoughts, "dec": st.decoder, "vse": st.vse, "net": st.cnn,
             "cap": st.captions, "cvec": cvec, "bneg": st.caption_style.numpy(), "bpos": st.book_style.numpy(),
-            "styles": st.styles, "model_dir": st.model_dir}
+            "styles": st.styles, "model_dir": st.model_dir, "ctok": st.caption_tokens}
 
 
 _Z_PARTS: dict[str, tuple[str, type | tuple[type, ...] | None]] = {
@@ -74,7 +74,7 @@ def _storyteller(z: Any, keys: tuple[str, ...] = tuple(_Z_PARTS)) -> Storyteller
             raise InputError(f"z['{key}'] is a {type(z[key]).__name__}, not the {part} load_all() gives")
     return Storyteller(**{part: z[key] for key, (part, _) in _Z_PARTS.items()}, cnn=z.get("net"),
                        config=dict(z.get("config") or {}), device=z["stv"].device, styles=dict(z.get("styles") or {}),
-                       model_dir=z.get("model_dir"),
+                       model_dir=z.get("model_dir"), caption_tokens=z.get("ctok"),
                        labels={part: f"z['{key}']" for key, (part, _) in _Z_PARTS.items()})
 
 

@@ -146,6 +146,7 @@ class Storyteller:
     writer: Any = None  # None: the GRU decoder (the original); an LMWriter with load(writer="lm")
     style_name: str = ""  # the book style's name (the LM writer names its register)
     labels: InitVar[Mapping[str, str] | None] = None  # names of the fields in messages (e.g. "z['bpos']")
+    caption_tokens: Mapping[str, str] | None = None  # caption -> its tokens, space-separated (no NLTK needed)
 
     def __post_init__(self, labels: Mapping[str, str] | None) -> None:
         self._labels = {**{k: k for k in ("captions", "caption_vectors", "caption_style", "book_style")},
@@ -233,6 +234,10 @@ class Storyteller:
         if blank is not None:
             raise InputError(f"caption {blank} of {len(captions)} is blank ({captions[blank]!r}); a caption needs "
                              "at least one word (remove blank lines from the caption pool)")
+        known = self.caption_tokens
+        if known is not None and all(known.get(c) for c in captions):  # the pool's cached tokens: same vectors
+            return skipthoughts.encode(self.skipthoughts, [known[c] for c in captions], verbose=False,
+                                       nonascii_unk=True, preprocessed=True)
         return skipthoughts.encode(self.skipthoughts, list(captions), verbose=False, nonascii_unk=True)
 
     def write(self, captions: Sequence[str], generation: Any = None, **knobs: Any) -> str:
@@ -382,6 +387,7 @@ def load(config: Any = None, device: str | torch.device = "cpu", *,
     say("Loading captions...")
     caps: Sequence[str]  # a list, or the index's CaptionTexts (read on demand)
     cvec: np.ndarray
+    tokens = None
     if cfg.get("index"):  # a caption index: vectors memory-mapped, captions read when retrieved (storyteller.index)
         caps, cvec = pool.indexed_pool(cfg)
         say("Embedding captions...")
@@ -389,6 +395,11 @@ def load(config: Any = None, device: str | torch.device = "cpu", *,
         caps, sig = pool.load_pool(cfg["captions"])
         say("Embedding captions...")
         cvec = pool.caption_vectors(vse, caps, cfg, progress is not None, captions_file=(cfg["captions"], sig))
+        tokens = pool.caption_tokens(caps, cfg, captions_file=(cfg["captions"], sig))
+    if tokens is None:  # the retrieved captions will be tokenised: import NLTK now, not in the first story
+        from .tokenize import warm
+
+        warm()
     say("Loading biases...")
     bneg = style.load_style(cfg["negbias"], stv.dim, "negbias")
     bpos = style.load_style(cfg["posbias"], stv.dim, "posbias")
@@ -407,7 +418,8 @@ def load(config: Any = None, device: str | torch.device = "cpu", *,
     # (arrays are accepted: __post_init__ checks them and makes them tensors)
     return Storyteller(stv, dec, vse, net, caps, cvec, bneg, bpos, config=cfg, device=dev,  # type: ignore[arg-type]
                        styles=styles,
-                       model_dir=model_dir, writer=lm, style_name=_style_name(cfg["posbias"], styles))
+                       model_dir=model_dir, writer=lm, style_name=_style_name(cfg["posbias"], styles),
+                       caption_tokens=tokens)
 
 
 def _style_name(path: str, styles: Mapping[str, str]) -> str:

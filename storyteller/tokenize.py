@@ -11,19 +11,21 @@ at ``nltk.data.path``/``NLTK_DATA``/``~/nltk_data``, and gives exactly what
 NLTK (>= 3.10) runs every regular expression under a 5-second wall-clock limit meant for patterns supplied by
 callers; a long passage (a few MB) exceeds it and fails with NLTK's own ``TimeoutError``. The patterns used here are
 NLTK's fixed tokenizer patterns (linear-time), so this module uses them without that limit.
+
+NLTK itself is imported on the first tokenisation (:mod:`storyteller._nltk_tokenizers`), not with this module:
+it takes about a second, which a story about an image does not need when its caption pool's tokens are cached.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from nltk import redos
-from nltk.tabdata import PunktDecoder
-from nltk.tokenize import punkt
-from nltk.tokenize.destructive import NLTKWordTokenizer
-from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer, PunktToken
+from .errors import PunktDataError  # (re-exported)
+
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 __all__ = [
     "PUNKT_DIR", "PunktDataError", "load_punkt_params", "preprocess", "sent_tokenize", "word_tokenize",
@@ -42,52 +44,6 @@ _PUNKT_SHA256: dict[str, str] = {
 }
 
 
-def _untimed(pattern):
-    """NLTK's own pattern without the wall-clock limit (same compiled regex, ``timeout=None``)."""
-    return redos.compile(pattern, timeout=None)
-
-
-class _WordTokenizer(NLTKWordTokenizer):
-    """``NLTKWordTokenizer`` with the same patterns, run without NLTK's 5-second limit."""
-
-    STARTING_QUOTES = [(_untimed(rx), sub) for rx, sub in NLTKWordTokenizer.STARTING_QUOTES]
-    PUNCTUATION = [(_untimed(rx), sub) for rx, sub in NLTKWordTokenizer.PUNCTUATION]
-    PARENS_BRACKETS = (_untimed(NLTKWordTokenizer.PARENS_BRACKETS[0]), NLTKWordTokenizer.PARENS_BRACKETS[1])
-    CONVERT_PARENTHESES = [(_untimed(rx), sub) for rx, sub in NLTKWordTokenizer.CONVERT_PARENTHESES]
-    DOUBLE_DASHES = (_untimed(NLTKWordTokenizer.DOUBLE_DASHES[0]), NLTKWordTokenizer.DOUBLE_DASHES[1])
-    ENDING_QUOTES = [(_untimed(rx), sub) for rx, sub in NLTKWordTokenizer.ENDING_QUOTES]
-
-
-class _LangVars(PunktLanguageVars):
-    """English Punkt language variables with the same patterns, run without NLTK's 5-second limit."""
-
-    re_boundary_realignment = _untimed(PunktLanguageVars.re_boundary_realignment)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._re_period_context = _untimed(PunktLanguageVars().period_context_re())
-        self._re_word_tokenizer = _untimed(PunktLanguageVars()._word_tokenizer_re())
-
-
-class _Token(PunktToken):
-    """``PunktToken`` with the same patterns, run without NLTK's 5-second limit."""
-
-    __slots__ = ()
-    _RE_ELLIPSIS = _untimed(PunktToken._RE_ELLIPSIS)
-    _RE_NUMERIC = _untimed(PunktToken._RE_NUMERIC)
-    _RE_INITIAL = _untimed(PunktToken._RE_INITIAL)
-    _RE_ALPHA = _untimed(PunktToken._RE_ALPHA)
-    _RE_NON_PUNCT = _untimed(punkt._re_non_punct)
-
-    @property
-    def is_non_punct(self):
-        return self._RE_NON_PUNCT.search(self.type)
-
-
-_WORD_TOKENIZER = _WordTokenizer()
-
-
-from .errors import PunktDataError  # noqa: E402  (re-exported)
 
 
 def _data_error(problem: str, directory: Path) -> PunktDataError:
@@ -116,6 +72,8 @@ def load_punkt_params(directory: Path | None = None) -> PunktParameters:
         if hashlib.sha256(data).hexdigest() != digest:
             raise _data_error(f"corrupt ({name} fails its sha256 check)", directory)
 
+    from ._nltk_tokenizers import PunktDecoder, PunktParameters
+
     dec = PunktDecoder()
     params = PunktParameters()
 
@@ -139,9 +97,18 @@ def load_punkt_params(directory: Path | None = None) -> PunktParameters:
 @functools.cache
 def _sentence_tokenizer() -> PunktSentenceTokenizer:
     """The English Punkt tokenizer built from the vendored parameters (cached)."""
-    tokenizer = PunktSentenceTokenizer(lang_vars=_LangVars(), token_cls=_Token)
+    from ._nltk_tokenizers import LangVars, PunktSentenceTokenizer, Token
+
+    tokenizer = PunktSentenceTokenizer(lang_vars=LangVars(), token_cls=Token)
     tokenizer._params = load_punkt_params()  # what nltk's PunktTokenizer.load_lang does
     return tokenizer
+
+
+def _word_tokenizer():
+    """NLTK's ``NLTKWordTokenizer`` (imports NLTK on first use)."""
+    from ._nltk_tokenizers import WORD_TOKENIZER
+
+    return WORD_TOKENIZER
 
 
 def sent_tokenize(text: str) -> list[str]:
@@ -155,7 +122,8 @@ def word_tokenize(sentence: str) -> list[str]:
     As in NLTK, the input is first split into sentences with Punkt, then each piece is
     tokenised with ``NLTKWordTokenizer`` (the improved Treebank tokenizer).
     """
-    return [tok for sent in sent_tokenize(sentence) for tok in _WORD_TOKENIZER.tokenize(sent)]
+    words = _word_tokenizer()
+    return [tok for sent in sent_tokenize(sentence) for tok in words.tokenize(sent)]
 
 
 def preprocess(texts: list[str]) -> list[str]:
@@ -202,3 +170,23 @@ def text_tokens(text: str, limit: int | None = None) -> tuple[list[str], bool]:
             size = int(size * 1.25 * need / len(toks)) + 1
     toks = _all_tokens(text)
     return toks[:limit], len(toks) > limit
+
+
+def warm() -> None:
+    """Import NLTK and build the Punkt tokenizer now (what the first tokenisation would otherwise pay)."""
+    _sentence_tokenizer()
+    _word_tokenizer()
+
+
+def tokenizer_id() -> str:
+    """What the tokens depend on, for cache keys: the installed NLTK (its ``VERSION`` file and location, found
+    without importing NLTK) and the vendored Punkt files' checksums."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("nltk")
+    origin = Path(spec.origin) if spec is not None and spec.origin else None
+    try:
+        version = (origin.parent / "VERSION").read_text(encoding="utf-8").strip() if origin else "missing"
+    except OSError:  # (a build without the file: the key then names the location only)
+        version = "unknown"
+    return f"nltk-{version}@{origin}:" + ",".join(_PUNKT_SHA256[name][:16] for name in sorted(_PUNKT_SHA256))
