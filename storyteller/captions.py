@@ -13,6 +13,7 @@ costs nothing; :func:`read_captions` keeps the original reading exactly.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import operator
 import os
@@ -27,14 +28,17 @@ import torch
 from . import embedding, formats
 from .errors import InputError, ModelFileError
 from .index import CaptionTexts, IndexedVectors, open_index
+from .pool_texts import PoolTexts, read_pool
 from .store import atomic_write, sha256_bytes, sha256_file
 
 __all__ = ["read_captions", "load_pool", "blank_lines", "embed_caption_pool", "caption_vectors", "caption_tokens",
-           "indexed_pool", "CaptionTexts", "IndexedVectors"]
+           "indexed_pool", "CaptionTexts", "IndexedVectors", "PoolTexts"]
 
 #: Pools of up to this many captions get their tokens cached by :func:`caption_tokens` (a JSON file of about 50
 #: bytes per caption, held as a dict after loading); larger ones tokenise the retrieved captions when encoding.
 TOKEN_CACHE_LIMIT = 100_000
+#: Caption files larger than this are held as a :class:`PoolTexts` (bytes + offsets), not a list of str.
+COMPACT_BYTES = 4 << 20
 
 _ASCII_WS = " \t\n\r\x0b\x0c"  # what bytes.strip() removes
 
@@ -79,21 +83,32 @@ def _lines_text(lines: Sequence[int], limit: int = 5) -> str:
     return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
 
 
-def load_pool(path: str | os.PathLike) -> tuple[list[str], list[int] | None]:
+def load_pool(path: str | os.PathLike) -> tuple[Sequence[str], list[int] | None]:
     """The captions of ``path`` without its blank lines, and the file's signature when nothing was skipped.
+
+    A file of more than :data:`COMPACT_BYTES` gives a :class:`~storyteller.pool_texts.PoolTexts` (the same
+    captions, held as the file's bytes and offsets), a smaller one a list.
 
     Blank or whitespace-only lines are skipped with a :class:`UserWarning` that names the file and the lines
     (1-based). The signature (see :func:`_read_captions_signed`) lets the cache remember the captions' digest by
     file; it is None when lines were skipped (the captions are then hashed directly) or the file changed while
     being read. Raises :class:`~storyteller.errors.ModelFileError` for a missing file or a pool with no caption.
     """
-    caps, sig = _read_captions_signed(path)
-    blanks = blank_lines(caps)
+    caps: Sequence[str]
+    if Path(path).is_file() and os.path.getsize(path) > COMPACT_BYTES:
+        sig = _DigestCache.signature(path)
+        caps, blanks = read_pool(Path(path).read_bytes())
+        sig = sig if sig == _DigestCache.signature(path) else None
+    else:
+        caps, sig = _read_captions_signed(path)
+        blanks = blank_lines(caps)
+        if blanks:
+            skip = set(blanks)
+            caps = [c for i, c in enumerate(caps) if i not in skip]
     if blanks:
         warnings.warn(f"caption pool {path}: skipped {len(blanks)} blank line(s) (line {_lines_text(blanks)}); "
                       "a caption needs at least one word", UserWarning, stacklevel=2)
-        skip = set(blanks)
-        caps, sig = [c for i, c in enumerate(caps) if i not in skip], None
+        sig = None
     if not caps:
         raise ModelFileError(f"config key 'captions': {path} holds no caption (one caption per line expected).")
     return caps, sig
@@ -162,6 +177,11 @@ class _DigestCache:
 
 
 def _captions_digest(captions: Sequence[str]) -> str:
+    if isinstance(captions, PoolTexts):  # the same digest, without joining a million captions in memory
+        h = hashlib.sha256()
+        for i, c in enumerate(captions):
+            h.update(c.encode("utf-8", "surrogateescape") if i == 0 else b"\n" + c.encode("utf-8", "surrogateescape"))
+        return h.hexdigest()
     return sha256_bytes("\n".join(captions).encode("utf-8", "surrogateescape"))
 
 

@@ -56,7 +56,7 @@ def load_all(config: str | Path | Mapping[str, Any] | None = None, device: str |
 
 _Z_PARTS: dict[str, tuple[str, type | tuple[type, ...] | None]] = {
     "stv": ("skipthoughts", skipthoughts.SkipThoughts), "dec": ("decoder", decoder.Decoder),
-    "vse": ("vse", embedding.VSE), "cap": ("captions", (list, tuple, _captions.CaptionTexts)),
+    "vse": ("vse", embedding.VSE), "cap": ("captions", (list, tuple, _captions.CaptionTexts, _captions.PoolTexts)),
     "cvec": ("caption_vectors", None),
     "bneg": ("caption_style", None), "bpos": ("book_style", None)}
 

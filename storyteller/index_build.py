@@ -25,6 +25,7 @@ from . import captions as pool
 from . import formats
 from .errors import InputError
 from .index import FORMAT, KINDS, MANIFEST, _faiss, exact_topk
+from .pool_texts import read_pool
 from .store import atomic_write, sha256_bytes, sha256_file
 
 __all__ = ["build_index", "content_hashes", "caption_offsets", "register", "run"]
@@ -51,24 +52,7 @@ def content_hashes(captions: str | os.PathLike, vse_path: str | os.PathLike) -> 
 def caption_offsets(path: str | os.PathLike) -> np.ndarray:
     """int64 (N, 2) byte ranges of the captions :func:`storyteller.captions.load_pool` reads from ``path``
     (each line stripped of ASCII whitespace as the original did; blank lines left out)."""
-    data = Path(path).read_bytes()
-    ws = pool._ASCII_WS.encode()
-    rows = []
-    start = 0
-    lines = data.split(b"\n")
-    if data.endswith(b"\n"):
-        lines.pop()  # no line after the final newline
-    for line in lines:
-        lead = len(line) - len(line.lstrip(ws))
-        stripped = line.strip(ws)
-        try:
-            text = stripped.decode("utf-8")
-        except UnicodeDecodeError:
-            text = stripped.decode("latin-1")
-        if text.split():
-            rows.append((start + lead, start + lead + len(stripped)))
-        start += len(line) + 1
-    return np.asarray(rows, dtype=np.int64).reshape(-1, 2)
+    return read_pool(Path(path).read_bytes())[0].offsets
 
 
 def _factory(kind: str, n: int, nlist: int | None) -> tuple[str, dict[str, int]]:

@@ -28,15 +28,18 @@ __all__ = ["SkipThoughts", "WordRows", "load_model", "load_tables", "load_encode
 
 
 class WordRows(Mapping):
-    """``dictionary.txt`` word -> table row, as a read-only mapping built on first use.
+    """``dictionary.txt`` word -> table row, as a read-only mapping (the last duplicate wins, as the original's
+    ``OrderedDict(zip(words, range(n)))`` did).
 
-    The last duplicate wins, as the original's ``OrderedDict(zip(words, range(n)))`` did. Building the dict of
-    the original 930,913 words takes ~0.25 s, so :func:`load_model` leaves it to the first lookup.
+    A dict of the original 930,913 words takes ~0.25 s to build and ~60 MB, so lookups go through a sorted
+    array of the words' hashes instead (:meth:`rows_of`; built on first use or by :meth:`prepare`: about a third
+    of the time and a quarter of the memory); the dict is built only for iteration and ``len``.
     """
 
     def __init__(self, words: Sequence[str]) -> None:
         self._words = words
         self._rows: dict[str, int] | None = None
+        self._index: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def rows(self) -> dict[str, int]:
@@ -44,14 +47,49 @@ class WordRows(Mapping):
             self._rows = dict(zip(self._words, range(len(self._words))))
         return self._rows
 
+    def prepare(self) -> None:
+        """Build the hash index now (what the first lookup would otherwise pay)."""
+        if self._index is None and self._rows is None:
+            hashes = np.fromiter(map(hash, self._words), dtype=np.int64, count=len(self._words))
+            order = np.argsort(hashes, kind="stable")  # equal hashes stay in row order
+            self._index = (hashes[order], order)
+
+    def rows_of(self, words: Sequence[str], default: int) -> dict[str, int]:
+        """``{word: row}`` for each distinct word of ``words`` (``default`` for a word not in the dictionary)."""
+        distinct = list(dict.fromkeys(words))
+        if self._rows is not None:
+            get = self._rows.get
+            return {w: get(w, default) for w in distinct}
+        self.prepare()
+        assert self._index is not None
+        hashes, order = self._index
+        wanted = np.fromiter(map(hash, distinct), dtype=np.int64, count=len(distinct))
+        last = np.searchsorted(hashes, wanted, side="right") - 1  # the last entry with an equal or lower hash
+        out = {}
+        for w, h, p in zip(distinct, wanted.tolist(), last.tolist()):
+            row = default
+            while p >= 0 and hashes[p] == h:  # from the highest row down: the first match is the last duplicate
+                if self._words[order[p]] == w:
+                    row = int(order[p])
+                    break
+                p -= 1
+            out[w] = row
+        return out
+
     def __getitem__(self, word: str) -> int:
-        return self.rows[word]
+        row = self.rows_of([word], -1)[word] if isinstance(word, str) else -1
+        if row < 0:
+            raise KeyError(word)
+        return row
 
     def get(self, word: str, default=None):
-        return self.rows.get(word, default)
+        try:
+            return self[word]
+        except KeyError:
+            return default
 
     def __contains__(self, word: object) -> bool:
-        return word in self.rows
+        return isinstance(word, str) and self.rows_of([word], -1)[word] >= 0
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.rows)
@@ -159,7 +197,9 @@ def load_model(
                 f"config key 'sktables': {Path(path_to_tables) / 'dictionary.txt'} has no '{needed}' entry; "
                 "the file is corrupt or truncated (skip-thoughts#85). Re-download it."
             )
-    model = SkipThoughts(uni, bi, utable, btable, WordRows(words), words, uopts, bopts)
+    rows = WordRows(words)
+    rows.prepare()  # ~0.1 s for the original's 930,913 words: here, not in the first encode
+    model = SkipThoughts(uni, bi, utable, btable, rows, words, uopts, bopts)
     return model.to(device)
 
 
@@ -251,18 +291,32 @@ def _preview(x, n: int = 60) -> str:
     return r if len(r) <= n else r[:n - 3] + "..."
 
 
-def _token_rows(model: SkipThoughts, tokens: list[str], use_eos: bool, nonascii_unk: bool) -> list[int]:
+def _token_rows(model: SkipThoughts, tokens: list[str], use_eos: bool, nonascii_unk: bool,
+                rows: Mapping[str, int] | None = None) -> list[int]:
+    """Table rows of one sentence's tokens (UNK for unknown ones). ``rows``: word -> row for (at least) these
+    tokens, from :func:`_rows_for` (else looked up here)."""
     rows_of = model.word_rows
     unk = rows_of["UNK"]
-    get = rows_of.rows.get if isinstance(rows_of, WordRows) else rows_of.get  # the plain dict: ~2x faster
+    if rows is None:
+        rows = _rows_for(model, [tokens])
     if nonascii_unk:
         # Python-2 byte strings never matched the unicode table keys, so non-ASCII tokens were UNK
-        rows = [get(w, unk) if w.isascii() else unk for w in tokens]
+        out = [rows[w] if w.isascii() else unk for w in tokens]
     else:
-        rows = [get(w, unk) for w in tokens]
+        out = [rows[w] for w in tokens]
     if use_eos:
-        rows.append(rows_of["<eos>"])
-    return rows
+        out.append(rows_of["<eos>"])
+    return out
+
+
+def _rows_for(model: SkipThoughts, sentences: Sequence[Sequence[str]]) -> Mapping[str, int]:
+    """word -> table row (UNK's for unknown words) for every token of ``sentences``, looked up at once."""
+    rows_of = model.word_rows
+    unk = rows_of["UNK"]
+    words = [w for toks in sentences for w in toks]
+    if isinstance(rows_of, WordRows):
+        return rows_of.rows_of(words, unk)
+    return {w: rows_of.get(w, unk) for w in dict.fromkeys(words)}
 
 
 @torch.no_grad()
@@ -326,7 +380,8 @@ def encode(
             tokens.append(toks)
             if more:
                 long.append((i, None))
-    seqs = [_token_rows(model, t, use_eos, nonascii_unk or b) for t, b in zip(tokens, was_bytes)]
+    rows = _rows_for(model, tokens)
+    seqs = [_token_rows(model, t, use_eos, nonascii_unk or b, rows) for t, b in zip(tokens, was_bytes)]
     for i, s in enumerate(seqs):
         if not s:
             err = InputError(f"encode(): sentence {i} ({_preview(texts[i])}) has no tokens; skip-thoughts cannot "

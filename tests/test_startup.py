@@ -1,6 +1,7 @@
 """What the default story path loads and imports: the caption pool's cached tokens (no NLTK import), the same
-skip-thought vectors with and without them, and no NLTK, scipy, torchvision or transformers in a CLI run on the
-default bundle once its caches exist."""
+skip-thought vectors with and without them, no NLTK, scipy, torchvision or transformers in a CLI run on the
+default bundle once its caches exist; large caption pools held compactly (the same captions) and the skip-thoughts
+word map's hash index (the same rows as the dict)."""
 from __future__ import annotations
 
 import json
@@ -97,3 +98,85 @@ def test_no_token_cache_for_large_pools(monkeypatch, tmp_path):
     monkeypatch.setattr(pool, "TOKEN_CACHE_LIMIT", 2)
     assert pool.caption_tokens(["a b", "c d", "e f"], {"captions": ""}) is None
     assert not list(tmp_path.glob("ctok-*"))
+
+
+# ------------------------------------------------------------------------------------ large pools, word map
+POOL_CASES = [
+    b"A dog .\nTwo cats\n", b"no final newline", b"", b"\n", b"\n\n x \n", b" a\r\n\tb \x0b\x0c\r\n",
+    "caf\u00e9 \u00a0au lait\u00a0\n\u2003em space\u2003\nx\u0085\n\x1c y\x1f\n".encode("utf-8"),
+    b"latin-1 \xe9t\xe9 \xa0\nutf-8 \xc3\xa9\n", "\u3000\n\u3000 \u2003\n\x1c\x1d\n\xa0\n".encode(),
+    b"\xa0\n\x85\nok\n", b"  \n\t\n a b \n",
+]
+
+
+def _random_pools(n: int = 150) -> list[bytes]:
+    import random
+
+    rng = random.Random(0)
+    alphabet = [b" ", b"\t", b"\r", b"\n", b"a", b"B", b"\xc3\xa9", b"\xe9", b"\xa0", b"\x1c", b"\xe3\x80\x80", b"."]
+    return [b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("data", POOL_CASES + _random_pools())
+def test_compact_pool_reads_what_read_captions_reads(tmp_path, data):
+    from storyteller.pool_texts import read_pool
+
+    path = tmp_path / "caps.txt"
+    path.write_bytes(data)
+    lines = pool.read_captions(path)
+    blanks = pool.blank_lines(lines)
+    texts, blank = read_pool(data)
+    assert blank == blanks
+    kept = [c for i, c in enumerate(lines) if i not in set(blanks)]
+    assert list(texts) == kept and [texts[i] for i in range(len(texts))] == kept and texts[:] == kept
+    if kept:
+        assert texts[-1] == kept[-1]
+        assert pool._captions_digest(texts) == pool._captions_digest(kept)
+
+
+def test_large_caption_file_is_held_compactly_with_the_same_captions(tmp_path, monkeypatch):
+    path = tmp_path / "caps.txt"
+    path.write_bytes(b"A dog runs .\n\nTwo cats\xe9 sleep\n  a red bus  \n")
+    monkeypatch.setattr(pool, "COMPACT_BYTES", 1 << 30)
+    with pytest.warns(UserWarning, match="line 2"):
+        small, small_sig = pool.load_pool(path)
+    monkeypatch.setattr(pool, "COMPACT_BYTES", 0)
+    with pytest.warns(UserWarning, match="line 2"):
+        big, big_sig = pool.load_pool(path)
+    assert isinstance(small, list) and isinstance(big, pool.PoolTexts)
+    assert list(big) == small and small_sig is None and big_sig is None
+    with pytest.raises(IndexError):
+        big[len(small)]
+
+
+def test_word_rows_lookup_without_the_dict_matches_it():
+    import random
+
+    class Colliding(str):  # every word the same hash: the index must still find the right row
+        def __hash__(self) -> int:
+            return 7
+
+    rng = random.Random(1)
+    for trial in range(200):
+        vocab = [f"w{i}" for i in range(rng.randint(1, 20))]
+        kind = Colliding if trial % 3 == 0 else str
+        words = [kind(rng.choice(vocab)) for _ in range(rng.randint(1, 40))]
+        reference = {str(w): i for i, w in enumerate(words)}  # the original's: the last duplicate wins
+        rows = skipthoughts.WordRows(words)
+        probe = [kind(w) for w in vocab + ["zz", "w99"]]
+        found = rows.rows_of(probe, -5)
+        assert rows._rows is None  # no dict was built
+        assert {str(w): r for w, r in found.items()} == {str(w): reference.get(str(w), -5) for w in probe}
+        assert all((w in rows) == (str(w) in reference) for w in probe)
+
+
+def test_encode_gives_the_same_vectors_with_the_dict_or_the_index(teller):
+    caps = [c for c, _ in teller.nearest("images/dog.jpg", 30)] + ["Zyzzyva qwerty caf\u00e9 ."]
+    stv = teller.skipthoughts
+    fresh = skipthoughts.WordRows(stv.words)
+    plain = dict(zip(stv.words, range(len(stv.words))))
+    out = []
+    for rows in (fresh, plain):
+        model = skipthoughts.SkipThoughts(stv.uni, stv.bi, stv.utable, stv.btable, rows, stv.words)
+        out.append(skipthoughts.encode(model, caps, nonascii_unk=True))
+    np.testing.assert_array_equal(out[0], out[1])
