@@ -95,6 +95,7 @@ def load_pool(path: str | os.PathLike) -> tuple[Sequence[str], list[int] | None]
     being read. Raises :class:`~storyteller.errors.ModelFileError` for a missing file or a pool with no caption.
     """
     caps: Sequence[str]
+    sig: list[int] | None
     if Path(path).is_file() and os.path.getsize(path) > COMPACT_BYTES:
         sig = _DigestCache.signature(path)
         caps, blanks = read_pool(Path(path).read_bytes())
@@ -291,7 +292,8 @@ def embed_caption_pool(vse: embedding.VSE, path_or_captions: str | os.PathLike |
     """
     if isinstance(path_or_captions, (str, os.PathLike)):
         path: Path | None = Path(path_or_captions)
-        caps, sig = load_pool(path_or_captions)
+        pooled, sig = load_pool(path_or_captions)
+        caps = pooled if isinstance(pooled, list) else list(pooled)
     else:
         if not isinstance(path_or_captions, Sequence) or not all(isinstance(c, str) for c in path_or_captions):
             raise InputError("captions must be a file path or a list of str")

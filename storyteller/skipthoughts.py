@@ -380,8 +380,8 @@ def encode(
             tokens.append(toks)
             if more:
                 long.append((i, None))
-    rows = _rows_for(model, tokens)
-    seqs = [_token_rows(model, t, use_eos, nonascii_unk or b, rows) for t, b in zip(tokens, was_bytes)]
+    row_of = _rows_for(model, tokens)
+    seqs = [_token_rows(model, t, use_eos, nonascii_unk or b, row_of) for t, b in zip(tokens, was_bytes)]
     for i, s in enumerate(seqs):
         if not s:
             err = InputError(f"encode(): sentence {i} ({_preview(texts[i])}) has no tokens; skip-thoughts cannot "
