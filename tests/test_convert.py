@@ -491,3 +491,22 @@ def test_benchmark_quick_emits_json_lines(tmp_path):
             "matmul_peak"} <= names
     for d in lines:
         assert isinstance(d["value"], (int, float)) and d["unit"] and "quick" in d
+
+
+def test_speed_benchmark_quick_emits_one_json_line_per_figure(tmp_path):
+    script = REPO / "benchmarks" / "bench_speed.py"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, str(script), "--quick", "--workdir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=1800, env=env, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    names = [d["figure"] for d in lines]
+    assert len(names) == len(set(names))  # one line per figure
+    assert {"cli_wall_minus_import_torch_s", "encode_first_vs_warm", "peak_rss_10e6_captions_gb"} <= set(names)
+    for d in lines:
+        assert isinstance(d["value"], (int, float)) and d["unit"] and d["quick"] is True
+        if d["figure"] in ("cli_wall_minus_import_torch_s", "encode_first_vs_warm", "peak_rss_10e6_captions_gb"):
+            assert d["target"] and isinstance(d["ok"], bool)
+    rss = next(d for d in lines if d["figure"] == "peak_rss_10e6_captions_gb")
+    assert rss["captions"] == 120_000 and rss["captions_type"] == "PoolTexts"  # the quick pool is held compactly
+    assert not list(tmp_path.glob("storyteller-speed-*"))  # the synthetic model is removed
