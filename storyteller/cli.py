@@ -193,11 +193,30 @@ def _load(args: argparse.Namespace, device: Any):
     return st
 
 
+class _NoBar:
+    """What ``_tell_all`` uses of a progress bar, doing nothing (a tqdm, even disabled, creates a multiprocessing
+    lock on first use, ~15 ms of a one-image run)."""
+
+    def __enter__(self) -> "_NoBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self) -> None:
+        return None
+
+    def clear(self) -> None:
+        return None
+
+
 def _progress(args: argparse.Namespace, total: int):
+    show = args.progress if args.progress is not None else total > 1 and sys.stderr.isatty()
+    if not show:
+        return _NoBar()
     from tqdm import tqdm  # not tqdm.auto: no "IProgress not found" warning
 
-    show = args.progress if args.progress is not None else total > 1 and sys.stderr.isatty()
-    return tqdm(total=total, disable=not show, file=sys.stderr, unit="image", leave=False)
+    return tqdm(total=total, file=sys.stderr, unit="image", leave=False)
 
 
 def _emit_text(out: TextIO, story: Any, args: argparse.Namespace, header: str | None, first: bool) -> None:

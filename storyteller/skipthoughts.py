@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence
-from tqdm import tqdm  # not tqdm.auto: it warns "IProgress not found" in notebooks without ipywidgets
 
 from . import formats
 from .errors import InputError, ModelFileError
@@ -402,7 +401,11 @@ def encode(
     # Batch sentences of similar length together (like the original) so little padding is computed.
     order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
     batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-    for idx in tqdm(batches, disable=not verbose, desc="skip-thoughts", unit="batch"):
+    if verbose:  # (a tqdm, even disabled, creates a multiprocessing lock on first use: ~15 ms per process)
+        from tqdm import tqdm  # not tqdm.auto: it warns "IProgress not found" in notebooks without ipywidgets
+
+        batches = tqdm(batches, desc="skip-thoughts", unit="batch")
+    for idx in batches:
         rows = [seqs[i] for i in idx]
         uf = _run(model.uni, model.utable, rows, device)
         bf = _run(model.bi, model.btable, rows, device)
