@@ -20,8 +20,10 @@ Outputs (generated; relative to the repository root):
     data/captions/captions.jsonl     the captions, with their group ("group", and
                                      "groups" when a caption clearly shows two
                                      subjects)
-    storyteller/bundle/captions.txt  the same captions in the same order, one per
-                                     line: the default bundle's caption pool
+
+The default bundle's plain list (storyteller/bundle/captions.txt) is not written
+here: scripts/build_default_bundle.py writes it from captions.jsonl when it
+builds the bundle, so the list always matches the VSE trained on it.
 
 Usage:  python scripts/make_captions.py [--check] [--out DIR] [--pool YAML]
 
@@ -46,7 +48,6 @@ CLASSES_TSV = os.path.join(ROOT, "data", "imagenet", "classes.tsv")
 OUTPUTS = {  # file name -> where it lives in the repository
     "groups.json": os.path.join(DATA_DIR, "groups.json"),
     "captions.jsonl": os.path.join(DATA_DIR, "captions.jsonl"),
-    "captions.txt": os.path.join(ROOT, "storyteller", "bundle", "captions.txt"),
 }
 
 # Set from pool.yaml by load_pool().
@@ -583,10 +584,8 @@ def build(pool_path=POOL_YAML):
 def render(groups_out, records):
     gjson = "[\n" + ",\n".join("  " + json.dumps(g) for g in groups_out) \
         + "\n]\n"
-    txt = "".join(r["caption"] + "\n" for r in records)
     jsonl = "".join(json.dumps(r) + "\n" for r in records)
-    return {"groups.json": gjson, "captions.txt": txt,
-            "captions.jsonl": jsonl}
+    return {"groups.json": gjson, "captions.jsonl": jsonl}
 
 
 def stats(groups_out, records, names):
@@ -605,7 +604,11 @@ def stats(groups_out, records, names):
     print("groups:          %d" % len(groups_out))
     print("captions:        %d (multi-subject: %d)"
           % (len(records), sum(1 for r in records if "groups" in r)))
-    print("classes covered: %d / 1000" % len(covered))
+    print("classes covered: %d / %d" % (len(covered), len(names)))
+    missing = sorted(set(names) - covered)
+    if missing:
+        print("classes without a group: " + ", ".join(
+            "%d %s" % (c, names[c].split(",")[0]) for c in missing))
     print("captions/group:  min %d, max %d"
           % (min(counts.values()), max(counts.values())))
     if overlaps:
@@ -624,7 +627,7 @@ def main(argv=None):
     ap.add_argument("--check", action="store_true",
                     help="only check that the files on disk are up to date")
     ap.add_argument("--out", metavar="DIR",
-                    help="write (or check) the three files in DIR instead of their places in the repository")
+                    help="write (or check) the two files in DIR instead of their places in the repository")
     ap.add_argument("--pool", default=POOL_YAML, metavar="YAML",
                     help="pool file naming the phrase banks (default: data/captions/pool.yaml)")
     ap.add_argument("--quiet", action="store_true")

@@ -1,9 +1,10 @@
-"""Checks for the caption pool (sources in data/captions, generated files there and in
+"""Checks for the caption pool (sources and generated files in data/captions; the default bundle's copy
 storyteller/bundle/captions.txt) and the ImageNet class list.
 
 Fast, no torch: the generator runs in a subprocess (about a second).
 """
 
+import hashlib
 import json
 import re
 import shutil
@@ -48,7 +49,12 @@ def records():
 
 
 @pytest.fixture(scope="module")
-def lines():
+def lines(records):
+    return [r["caption"] for r in records]
+
+
+@pytest.fixture(scope="module")
+def bundle_lines():
     text = BUNDLE_CAPTIONS.read_text(encoding="utf-8")
     assert text.endswith("\n")
     return text[:-1].split("\n")
@@ -94,8 +100,17 @@ def test_caption_style(lines):
         assert "{" not in line and "}" not in line, line
 
 
-def test_txt_matches_jsonl(lines, records):
-    assert [r["caption"] for r in records] == lines
+def test_bundle_captions_come_from_the_pool(bundle_lines, lines):
+    """The bundle's plain list is the pool it was built from (its manifest names that pool's hash): the same
+    list when the pool is unchanged since the build; the pool may only have grown since (a new bank adds
+    captions after the old ones in the random stream, so the earlier captions stay as they were)."""
+    built_from = json.loads((BUNDLE_CAPTIONS.parent / "manifest.json").read_text())["sources"]
+    digest = hashlib.sha256((CAPTIONS / "captions.jsonl").read_bytes()).hexdigest()
+    if built_from["data/captions/captions.jsonl"] == digest:
+        assert bundle_lines == lines
+    else:
+        missing = set(bundle_lines) - set(lines)
+        assert not missing, sorted(missing)[:10]
 
 
 def test_records_reference_groups(records, groups_by_name):
@@ -147,6 +162,13 @@ def test_class_coverage(groups):
     assert len(covered) >= 600
 
 
+def test_group_nouns_name_the_subject(groups, records):
+    """A group's nouns are words of its captions (the hit test of retrieval evaluation looks for them)."""
+    text = " ".join(r["caption"].lower() for r in records)
+    for g in groups:
+        assert any(re.search(r"(?<![a-z])" + re.escape(n) + r"(?![a-z])", text) for n in g["nouns"]), g["name"]
+
+
 def _mentions(caption, nouns):
     low = caption.lower()
     return any(re.search(r"(?<![a-z])" + re.escape(n) + r"(?![a-z])", low)
@@ -192,15 +214,29 @@ def test_one_plain_caption_list():
 def test_check_detects_drift(tmp_path):
     """--check fails, naming the file, when a generated file differs by one byte."""
     assert _generator("--out", tmp_path, "--quiet").returncode == 0
-    for name in ("groups.json", "captions.jsonl", "captions.txt"):
-        assert (tmp_path / name).read_bytes() == {
-            "groups.json": CAPTIONS / "groups.json", "captions.jsonl": CAPTIONS / "captions.jsonl",
-            "captions.txt": BUNDLE_CAPTIONS}[name].read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["captions.jsonl", "groups.json"]
+    for name in ("groups.json", "captions.jsonl"):
+        assert (tmp_path / name).read_bytes() == (CAPTIONS / name).read_bytes()
     assert _generator("--check", "--out", tmp_path).returncode == 0
-    path = tmp_path / "captions.txt"
+    path = tmp_path / "captions.jsonl"
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n", 1))
     res = _generator("--check", "--out", tmp_path)
-    assert res.returncode == 1 and "captions.txt" in res.stdout, res.stdout + res.stderr
+    assert res.returncode == 1 and "captions.jsonl" in res.stdout, res.stdout + res.stderr
+
+
+def test_seed_decides_the_pool(pool_copy, tmp_path):
+    """Same seed, same bytes (two runs); another seed in pool.yaml, other captions from the same banks."""
+    for out in ("a", "b"):
+        assert _generator("--pool", pool_copy / "pool.yaml", "--out", tmp_path / out, "--quiet").returncode == 0
+    for name in ("groups.json", "captions.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    pool = pool_copy / "pool.yaml"
+    text = pool.read_text(encoding="utf-8")
+    assert re.search(r"^seed: \d+$", text, re.M)
+    pool.write_text(re.sub(r"^seed: \d+$", "seed: 7", text, flags=re.M), encoding="utf-8")
+    assert _generator("--pool", pool, "--out", tmp_path / "c", "--quiet").returncode == 0
+    assert (tmp_path / "c" / "groups.json").read_bytes() == (tmp_path / "a" / "groups.json").read_bytes()
+    assert (tmp_path / "c" / "captions.jsonl").read_bytes() != (tmp_path / "a" / "captions.jsonl").read_bytes()
 
 
 @pytest.fixture
