@@ -8,7 +8,10 @@ Two kinds of pairs are supported:
   over those classes. The image side of a pair is therefore a *synthetic class distribution*: random
   (Dirichlet) weights over the caption's classes carrying most of the mass, the rest spread over a few random
   other classes, like the uncertain softmax of a real photo. At test time the CNN's real softmax goes through
-  the same linear image encoder.
+  the same linear image encoder. A real softmax puts its leftover mass on classes the CNN confuses with the
+  subject (a cup photo: coffee mug, espresso, pitcher), not on random ones: with ``neighbour_noise`` > 0 that
+  share of the noise classes comes from the caption class's nearest classes in the CNN's own classifier
+  (``data/imagenet/neighbours.json``, :func:`load_class_neighbours`).
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from .common import Checkpoint, fit, seed_everything
 from .corpus import build_dictionary
 from .distributed import fingerprint, setup
 
-__all__ = ["VSEConfig", "contrastive_loss", "synthetic_images", "train_vse", "recall_at_k"]
+__all__ = ["VSEConfig", "contrastive_loss", "synthetic_images", "train_vse", "recall_at_k", "load_class_neighbours"]
 
 
 @dataclass
@@ -45,6 +48,7 @@ class VSEConfig:
     alpha: float = 0.5      # Dirichlet concentration over a caption's classes
     min_mass: float = 0.5   # share of probability on the caption's classes (uniform in [min_mass, 1])
     n_noise: int = 20       # other classes that share the rest
+    neighbour_noise: float = 0.0  # share of those drawn from the CNN's nearest classes (needs class_neighbours)
 
 
 def contrastive_loss(im: torch.Tensor, s: torch.Tensor, margin: float,
@@ -64,17 +68,53 @@ def contrastive_loss(im: torch.Tensor, s: torch.Tensor, margin: float,
 
 
 def synthetic_images(class_sets: Sequence[Sequence[int]], n_classes: int, cfg: VSEConfig,
-                     rng: np.random.Generator) -> np.ndarray:
-    """Class distributions (B, n_classes) for captions whose subjects cover ``class_sets``; L2-normalised like
-    the pipeline normalises CNN features."""
+                     rng: np.random.Generator, neighbours: np.ndarray | None = None) -> np.ndarray:
+    """Class distributions (B, n_classes) float32 for captions whose subjects cover ``class_sets``; L2-normalised
+    like the pipeline normalises CNN features.
+
+    ``neighbours`` (n_classes, K) int: each class's nearest classes, nearest first (:func:`load_class_neighbours`);
+    needed when ``cfg.neighbour_noise`` > 0: then ``round(neighbour_noise * n_noise)`` of the noise classes are
+    drawn from the K neighbours of the caption's heaviest class, the others at random as before. With
+    ``neighbour_noise`` 0 the random draws are exactly those of earlier versions (same seed, same images).
+    """
+    n_near = int(round(cfg.neighbour_noise * cfg.n_noise))
+    if n_near:
+        if neighbours is None:
+            raise ValueError("VSEConfig.neighbour_noise > 0 needs the class neighbours (load_class_neighbours)")
+        if n_near > neighbours.shape[1]:
+            raise ValueError(f"neighbour_noise * n_noise = {n_near} noise classes, but only "
+                             f"{neighbours.shape[1]} neighbours per class are given")
     out = np.zeros((len(class_sets), n_classes), dtype=np.float32)
     for i, class_set in enumerate(class_sets):
         classes = np.asarray(class_set)
         mass = rng.uniform(cfg.min_mass, 1.0)
-        out[i, classes] += mass * rng.dirichlet(np.full(len(classes), cfg.alpha))
-        noise = rng.choice(n_classes, size=cfg.n_noise, replace=False)
+        weights = rng.dirichlet(np.full(len(classes), cfg.alpha))
+        out[i, classes] += mass * weights
+        if n_near and neighbours is not None:
+            near = rng.choice(neighbours[classes[np.argmax(weights)]], size=n_near, replace=False)
+            # random classes other than the chosen neighbours, so every noise class is distinct
+            rest = rng.choice(np.setdiff1d(np.arange(n_classes), near), size=cfg.n_noise - n_near, replace=False)
+            noise = np.concatenate([near, rest])
+        else:
+            noise = rng.choice(n_classes, size=cfg.n_noise, replace=False)
         out[i, noise] += (1.0 - mass) * rng.dirichlet(np.full(cfg.n_noise, cfg.alpha))
     return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def load_class_neighbours(path: str | Path) -> np.ndarray:
+    """(n_classes, K) int64: each class's nearest classes in a CNN's classifier, nearest first, from a JSON file
+    ``{"neighbours": [[...], ...]}`` as ``scripts/make_class_neighbours.py`` writes it. Raises ``ValueError``
+    naming the file when it is not such a table."""
+    path = Path(path)
+    try:
+        table = np.asarray(json.loads(path.read_text(encoding="utf-8"))["neighbours"], dtype=np.int64)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{path}: not a class-neighbour table ({type(e).__name__}: {e}); "
+                         "write it with scripts/make_class_neighbours.py") from None
+    if table.ndim != 2 or table.size == 0 or table.min() < 0 or table.max() >= len(table) \
+            or any(i in row for i, row in enumerate(table.tolist())):
+        raise ValueError(f"{path}: expected one row of other class indices per class, got shape {table.shape}")
+    return table
 
 
 @torch.no_grad()
@@ -96,6 +136,7 @@ def train_vse(
     *,
     caption_classes: Sequence[Sequence[int]] | None = None,
     caption_groups: Sequence[int] | None = None,
+    class_neighbours: np.ndarray | None = None,
     n_classes: int = 1000,
     image_features: np.ndarray | None = None,
     device: str | None = None,
@@ -110,7 +151,8 @@ def train_vse(
     Give either ``image_features`` (N, D) paired row by row with ``captions`` (real pairs), or
     ``caption_classes`` (the class indices each caption describes) for synthetic class-distribution images.
     ``caption_groups`` (a subject id per caption) keeps same-subject pairs out of the negatives and defines a
-    hit for the held-out recall@K.
+    hit for the held-out recall@K. ``class_neighbours`` (:func:`load_class_neighbours`) is needed when
+    ``config.neighbour_noise`` > 0 (see :func:`synthetic_images`).
 
     Under torchrun every process calls this with the same arguments: each embeds its shard of every batch
     (``config.batch_size`` per process) and the contrastive loss is taken over the whole global batch (the
@@ -142,7 +184,7 @@ def train_vse(
             f = image_features[idx].astype(np.float32)
             return f / np.linalg.norm(f, axis=1, keepdims=True)
         assert caption_classes is not None  # (checked above: exactly one of the two is given)
-        return synthetic_images([caption_classes[i] for i in idx], n_classes, cfg, rng)
+        return synthetic_images([caption_classes[i] for i in idx], n_classes, cfg, rng, class_neighbours)
 
     held_feats = images(held)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
