@@ -49,11 +49,12 @@ from storyteller.tokenize import word_tokenize  # noqa: E402
 from storyteller.train import corpus  # noqa: E402
 from storyteller.train.decoder import DecoderConfig, calibrate_conditioning, make_passages, train_decoder  # noqa: E402
 from storyteller.train.skipthoughts import SkipThoughtConfig, train_skipthoughts  # noqa: E402
-from storyteller.train.vse import VSEConfig, synthetic_images, train_vse  # noqa: E402
+from storyteller.train.vse import VSEConfig, load_class_neighbours, synthetic_images, train_vse  # noqa: E402
 
 AUSTEN = ROOT / "data" / "austen"
 NOVELS = ROOT / "data" / "novels"
 CAPTIONS = ROOT / "data" / "captions"
+NEIGHBOURS = ROOT / "data" / "imagenet" / "neighbours.json"  # the CNN's similar classes (VSE noise classes)
 DEFAULT_OUT = ROOT / "storyteller" / "bundle"
 
 # The bundle's settings, named once. Sizes are chosen so the bundle stays under 60 MiB (float16 on disk) and a
@@ -320,8 +321,8 @@ def main() -> int:
     vse_path = work / "vse.safetensors"
     if not (work / "vse.done.json").is_file():
         m = train_vse(data["captions"], vse_path, settings["vse"], caption_classes=data["classes"],
-                      caption_groups=data["groups"], device=args.device, resume=True, time_budget=budget(),
-                      half=False)
+                      caption_groups=data["groups"], class_neighbours=class_neighbours(settings["vse"]),
+                      device=args.device, resume=True, time_budget=budget(), half=False)
         if not m["finished"]:
             log("VSE: time budget used; run again to resume")
             return 3
@@ -340,6 +341,11 @@ def main() -> int:
     return 0
 
 
+def class_neighbours(cfg: VSEConfig) -> np.ndarray | None:
+    """The CNN's similar classes (``data/imagenet/neighbours.json``), when the VSE's noise classes use them."""
+    return load_class_neighbours(NEIGHBOURS) if cfg.neighbour_noise else None
+
+
 def conditioning_scales(work: Path, data: dict, settings: dict) -> dict:
     """Median offset from the book style of the training passages' vectors, and of ``x - c`` at story time
     (simulated: a synthetic class distribution for each subject group -> the VSE's top-100 captions)."""
@@ -351,7 +357,8 @@ def conditioning_scales(work: Path, data: dict, settings: dict) -> dict:
     for classes, g in zip(data["classes"], data["groups"]):
         by_group.setdefault(g, classes)
     rng = np.random.default_rng(settings["vse"].seed)
-    feats = synthetic_images([by_group[g] for g in sorted(by_group)], 1000, settings["vse"], rng)
+    feats = synthetic_images([by_group[g] for g in sorted(by_group)], 1000, settings["vse"], rng,
+                             class_neighbours(settings["vse"]))
     top = np.argsort(-(embedding.encode_images(vse, feats) @ cvec.T), axis=1)[:, :100]
     x = s["caption_vecs"][top].mean(1)
     image_offset = float(np.median(np.linalg.norm(x - s["caption_style"], axis=1)))
@@ -380,7 +387,8 @@ def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metric
     sources = {os.path.relpath(p, ROOT): sha256_file(p)
                for p in sorted(AUSTEN.glob("*.txt.gz"))
                + [args.captions / "captions.jsonl", args.captions / "groups.json"]
-               + [b for name in EXTRA_STYLES for b in style_books(name)]}
+               + [b for name in EXTRA_STYLES for b in style_books(name)]
+               + ([NEIGHBOURS] if settings["vse"].neighbour_noise else [])}
     manifest = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": " ".join(sys.argv),
