@@ -16,13 +16,17 @@ import numpy as np
 import torch
 
 from . import (  # (pipeline imports this module: its names are looked up at call time)
+    beams,
     embedding,
+    generation,
+    gru,
     modes,
     pipeline,
+    ties,
 )
 from .errors import InputError, StorytellerError
 
-__all__ = ["RANK_MARGIN", "features", "nearest", "tell_many"]
+__all__ = ["RANK_MARGIN", "decode_many", "features", "nearest", "tell_many"]
 
 # Cosines lie in [-1, 1]; batched and one-image BLAS calls were seen to differ by ~1e-7 (about one float32
 # epsilon); 1e-5 leaves a factor of 100.
@@ -94,6 +98,8 @@ def tell_many(teller: Any, images: Sequence[Any], generation: Any, options: dict
     nears = nearest(teller, feats, k)
     want = sorted({c for i in nears for c, _ in nears[i]})
     vec = dict(zip(want, teller.caption_skipthoughts(want))) if want else {}
+    svecs = {i: np.stack([vec[c] for c, _ in nears[i]]) for i in nears}
+    texts = decode_many(teller, svecs, cfg, opts)
     out = []
     for i, item in enumerate(items):
         try:
@@ -102,8 +108,7 @@ def tell_many(teller: Any, images: Sequence[Any], generation: Any, options: dict
             if i not in nears:  # a sequence
                 out.append(teller.tell(item, cfg, num_captions=k, **options))
                 continue
-            svecs = np.stack([vec[c] for c, _ in nears[i]])
-            out.append(teller._compose(item, [item], [nears[i]], [svecs], cfg, opts))
+            out.append(teller._compose(item, [item], [nears[i]], [svecs[i]], cfg, opts, texts=texts.get(i)))
         except (StorytellerError, OSError, ValueError) as e:
             line = " ".join(str(e).split()) or type(e).__name__
             describe = pipeline._describe
@@ -112,3 +117,34 @@ def tell_many(teller: Any, images: Sequence[Any], generation: Any, options: dict
                                       error=line, source=item))
     return out
 
+
+
+def decode_many(teller: Any, svecs: dict[int, np.ndarray], cfg: Any, opts: dict[str, Any]) -> dict[int, list[str]]:
+    """The texts of the one-passage stories whose caption vectors are ``svecs`` (item -> (k, dim)), from beam
+    searches stepped together (:mod:`storyteller.beams`), equal to what ``Storyteller.tell`` decodes for each.
+    Items left out (all of them where the batched search does not apply: sampling, logits processors, a prompt,
+    ``next_passage``, the LM writer, ``fast_near_ties``; or where the final ranking nearly ties) are decoded
+    alone by the caller."""
+    dec = teller.decoder
+    if (len(svecs) < 2 or cfg.do_sample or generation.logits_processors(cfg) or opts.get("prompt_ids")
+            or opts.get("next_passage") or teller.writer is not None):
+        return {}
+    with torch.no_grad():
+        fast = dec.device.type == "cpu" and gru.packed_linear_available()
+        if fast and not ties.CHECK_TIES:  # tell keeps the fast path's own decisions then
+            return {}
+        bneg, bpos = teller._styles()
+        keys = list(svecs)
+        ctxs = [generation._ctx(dec, modes.context_vector(svecs[i], bneg, bpos, opts.get("extra"),
+                                                          opts.get("text_weight", 0.0))) for i in keys]
+        try:
+            found = beams.search_many(dec, ctxs, cfg.num_beams, cfg.max_new_tokens, cfg.use_unk)
+        except beams.NotInvariant:
+            return {}
+    out = {}
+    for i, hyps in zip(keys, found):
+        hyps = generation.length_penalized(hyps, cfg.length_penalty)
+        if fast and beams.ranking_near_tie(hyps, cfg.num_return_sequences):
+            continue  # tell may have ranked the fast path's scores: decode it alone
+        out[i] = generation.decode_texts(dec, hyps, cfg.num_return_sequences) or [""]
+    return out

@@ -53,6 +53,7 @@ __all__ = [
     "fast_near_ties",
     "force",
     "generate",
+    "length_penalized",
     "logits_processors",
     "reference_step",
     "run_sampler",
@@ -316,11 +317,17 @@ def generate(dec: Decoder, c: np.ndarray | torch.Tensor, config: GenerationConfi
         return _sample_batch(dec, ctx, config, prefix)
     hyps = beam_search(dec, ctx, config.num_beams, maxlen=config.max_new_tokens, use_unk=config.use_unk,
                        processors=logits_processors(config, len(prefix)), prefix=prefix)
-    if config.length_penalty is not None:
-        lp = config.length_penalty
-        hyps = sorted(((t, float(np.float32(s) / np.float32(max(len(t), 1)) ** np.float32(lp))) for t, s in hyps),
-                      key=lambda h: h[1])
-    return hyps
+    return length_penalized(hyps, config.length_penalty)
+
+
+def length_penalized(hyps: list[Hypothesis], length_penalty: float | None) -> list[Hypothesis]:
+    """``hyps`` re-ranked by ``score / len ** length_penalty`` (float32), which becomes their score; ``hyps``
+    unchanged for None (the original's unnormalised cost)."""
+    if length_penalty is None:
+        return hyps
+    lp = np.float32(length_penalty)
+    return sorted(((t, float(np.float32(s) / np.float32(max(len(t), 1)) ** lp)) for t, s in hyps),
+                  key=lambda h: h[1])
 
 
 def _check_prefix(dec: Decoder, prefix: Sequence[int]) -> list[int]:

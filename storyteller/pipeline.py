@@ -321,8 +321,11 @@ class Storyteller:
                 "manifest_sha256": self._manifest, "device": str(self.device)}
 
     def _compose(self, given: Any, images: list[Any], nears: list[list[tuple[str, float]]],
-                 svecs: list[np.ndarray], cfg: GenerationConfig, opts: Mapping[str, Any]) -> Story:
-        """Decode the passages (see :mod:`storyteller.modes`) and build the Story."""
+                 svecs: list[np.ndarray], cfg: GenerationConfig, opts: Mapping[str, Any],
+                 texts: list[str] | None = None) -> Story:
+        """Decode the passages (see :mod:`storyteller.modes`) and build the Story. ``texts``: the first
+        passage's texts when already decoded (``tell_many``'s batched search)."""
+        decoded = texts
         bneg, bpos = self._styles()
         m, passages, texts, memory = opts["sequence_memory"], [], [""], None
         if self.writer is not None:  # the optional pretrained-LM writer (storyteller.lm), never the default
@@ -332,7 +335,8 @@ class Storyteller:
             ctx = modes.context_vector(vecs, bneg, bpos, opts.get("extra"), opts.get("text_weight", 0.0))
             ctx = modes.blend(ctx, memory, m)
             start = opts.get("prompt_tokens", []) if i == 0 else []
-            texts = modes.decode(self.decoder, ctx, cfg, opts.get("prompt_ids", []) if i == 0 else ()) or [""]
+            texts = decoded if i == 0 and decoded is not None else \
+                modes.decode(self.decoder, ctx, cfg, opts.get("prompt_ids", []) if i == 0 else ()) or [""]
             if start:
                 texts = [" ".join(start + ([t] if t else [])) for t in texts]
             passages.append(texts[0])
