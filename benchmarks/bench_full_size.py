@@ -15,7 +15,7 @@ printing one JSON object per line on stdout (progress goes to stderr):
   load_all_warm           the same with the files in the page cache
   skipthought_encode_100  skipthoughts.encode of 100 captions, seconds (target <= 1)
   retrieval_k100          VSE image encoding + scores against the whole pool + top-100, seconds
-  beam_step_bw50          beam search bw=50: ms per step and GFLOP/s of the step vs matmul_peak (target >= 50%)
+  beam_step_bw50          beam search bw=50: ms per step and GFLOP/s of the step vs matmul_peak (target >= 80%)
   story_k100_bw50         one story() from an image feature vector, k=100, bw=50, seconds (target <= 10)
 
 Usage:
@@ -51,7 +51,7 @@ FULL = dict(uni=2400, bi=1200, dim_word=620, table_rows=930_913, dec_dim=2400, d
 QUICK = dict(uni=240, bi=120, dim_word=62, table_rows=5_000, dec_dim=240, dec_words=2_000,
              vse_dim=128, vse_word=30, vse_image=512, vse_words=3_000, captions=3_000, matmul=512)
 TARGETS = {"caption_embedding": (">=", 2000.0), "load_all_cold": ("<=", 3.0), "load_all_peak_rss": ("<=", 2.5),
-           "skipthought_encode_100": ("<=", 1.0), "beam_step_bw50": (">=", 0.5), "story_k100_bw50": ("<=", 10.0)}
+           "skipthought_encode_100": ("<=", 1.0), "beam_step_bw50": (">=", 0.8), "story_k100_bw50": ("<=", 10.0)}
 
 # A small COCO-like vocabulary for the synthetic caption pool.
 DETS = ["A", "The", "Two", "Three", "Some", "An", "a", "the", "Several", "Many"]

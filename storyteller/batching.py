@@ -1,4 +1,5 @@
-"""The batched steps of ``Storyteller.tell_many``: one CNN call for the pictures and one matmul for the retrieval.
+"""The batched steps of ``Storyteller.tell_many``: one CNN call for the pictures, one matmul for the retrieval,
+and the beam searches stepped together (:mod:`storyteller.beams`, :func:`decode_many`).
 
 Batching changes the shapes BLAS sees, so the CNN features and cosines may differ from one-image calls in the last
 float32 bits. Only the order of the nearest captions reaches the story, so an image whose order could hinge on

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["NotInvariant", "invariant_rows", "ranking_near_tie", "search_many"]
 
 UNK, EOS = 1, 0
+CHUNK_ROWS = 256  # rows per chunk of a step: (256, 8000) float32 costs are 8 MB
 # decoder -> (weights and threads, width probed, first invariant row count)
 _INVARIANT: "weakref.WeakKeyDictionary[torch.nn.Module, tuple[tuple, int, int]]" = weakref.WeakKeyDictionary()
 
@@ -86,30 +87,48 @@ class _Search:
         self.finished: list[Hypothesis] = []
 
 
-def _step(dec: Decoder, prev: torch.Tensor, state: torch.Tensor, blocks: list[_Search], alone_below: int,
-          check: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The plain step of all rows; blocks smaller than ``alone_below`` rows computed alone; block ``check``
-    (an index into ``blocks``, or -1) recomputed alone and compared."""
+def _aligned(x: torch.Tensor) -> torch.Tensor:
+    """``x``, copied when its start is not 64-byte aligned (as beam_search's own fresh tensors are)."""
+    return x if x.data_ptr() % 64 == 0 else x.clone()
+
+
+def _step(dec: Decoder, prev: torch.Tensor, state: torch.Tensor, blocks: list[_Search], lo: int,
+          alone_below: int, check: _Search | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The plain step of the rows of ``blocks`` (``prev``/``state`` hold them, from batch row ``lo`` on); blocks
+    smaller than ``alone_below`` rows computed alone; ``check`` (one of ``blocks`` or None) recomputed alone and
+    compared."""
     small = [b for b in blocks if b.live < alone_below]
     if not small:
-        logp, h = ties.reference_step(dec, prev, state)
+        logp, h = ties.reference_step(dec, _aligned(prev), _aligned(state))
     else:
         logp = torch.empty(prev.shape[0], dec.options["n_words"], dtype=torch.float32, device=prev.device)
         h = torch.empty_like(state)
         big = [b for b in blocks if b.live >= alone_below]
         if big:
-            idx = torch.cat([torch.arange(b.off, b.off + b.live) for b in big]).to(prev.device)
+            idx = torch.cat([torch.arange(b.off - lo, b.off - lo + b.live) for b in big]).to(prev.device)
             logp[idx], h[idx] = ties.reference_step(dec, prev[idx], state[idx])
         for b in small:  # (fresh copies: aligned as beam_search's own tensors)
-            s = slice(b.off, b.off + b.live)
+            s = slice(b.off - lo, b.off - lo + b.live)
             logp[s], h[s] = ties.reference_step(dec, prev[s].clone(), state[s].clone())
-    if check >= 0 and len(blocks) > 1 and blocks[check].live >= alone_below:
-        b = blocks[check]
-        s = slice(b.off, b.off + b.live)
+    if check is not None and len(blocks) > 1 and check.live >= alone_below:
+        s = slice(check.off - lo, check.off - lo + check.live)
         a, g = ties.reference_step(dec, prev[s].clone(), state[s].clone())
         if not (torch.equal(a, logp[s]) and torch.equal(g, h[s])):
-            raise NotInvariant(f"rows {b.off}..{b.off + b.live} of {prev.shape[0]}")
+            raise NotInvariant(f"rows {check.off}..{check.off + check.live} of {prev.shape[0]}")
     return logp, h
+
+
+def _chunks(active: list[_Search], rows: int) -> list[list[_Search]]:
+    """Consecutive searches, about ``rows`` rows at most per chunk (a search is never split)."""
+    out: list[list[_Search]] = [[]]
+    n = 0
+    for s in active:
+        if out[-1] and n + s.live > rows:
+            out.append([])
+            n = 0
+        out[-1].append(s)
+        n += s.live
+    return out
 
 
 @torch.no_grad()
@@ -118,7 +137,10 @@ def search_many(dec: Decoder, ctxs: Sequence[torch.Tensor], width0: int, maxlen:
     """For each (1, dimctx) float32 context, the hypotheses :func:`storyteller.generation.beam_search` returns
     for it (on the plain ops; same tokens, order and float32 scores), the searches stepped together. The
     contexts must already be checked (``generation._ctx``). Raises :class:`NotInvariant` when the batch's
-    rounding differs from one image's (then search image by image)."""
+    rounding differs from one image's (then search image by image).
+
+    Each step runs in chunks of about :data:`CHUNK_ROWS` rows: large enough for efficient GEMMs, small enough
+    that the (rows, n_words) costs stay in reused memory instead of fresh pages every step."""
     n = len(ctxs)
     if n == 0:
         return []
@@ -134,32 +156,38 @@ def search_many(dec: Decoder, ctxs: Sequence[torch.Tensor], width0: int, maxlen:
     out: list[list[Hypothesis]] = [[] for _ in range(n)]
     active = searches
     for t in range(maxlen):
-        logp, new_state = _step(dec, prev, state, active, alone_below, t % len(active))
-        cand = scores[:, None] - logp                            # float32, as beam_search
-        if not use_unk:
-            cand[:, UNK] = UNK_COST
-        V = cand.shape[1]
-        rows, words, news, still = [], [], [], []
+        check = active[t % len(active)]
+        rows, words, news, states, still = [], [], [], [], []
         off = 0
-        for s in active:  # one topk per image: the same call on the same numbers as beam_search's
-            flat = cand[s.off:s.off + s.live].reshape(-1)
-            best = torch.topk(flat, min(width0 - len(s.finished), flat.numel()), largest=False, sorted=True).indices
-            ti, wi = best // V, best % V
-            done = wi == EOS
-            if bool(done.any()):
-                toks = torch.cat([tokens[s.off + ti[done]], wi[done][:, None]], 1)
-                s.finished.extend(zip(toks.tolist(), flat[best[done]].tolist()))
-            keep = ~done
-            live = int(keep.sum())
-            if live and len(s.finished) < width0:
-                rows.append(s.off + ti[keep])
-                words.append(wi[keep])
-                news.append(flat[best[keep]])
-                s.off, s.live = off, live
-                off += live
-                still.append(s)
-            else:  # this image's search ends here (no live rows are left then)
-                out[s.index] = s.finished
+        for chunk in _chunks(active, max(CHUNK_ROWS, alone_below)):
+            lo, hi = chunk[0].off, chunk[-1].off + chunk[-1].live
+            logp, h = _step(dec, prev[lo:hi], state[lo:hi], chunk, lo, alone_below,
+                            check if check in chunk else None)
+            cand = torch.sub(scores[lo:hi, None], logp, out=logp)  # float32 costs, as beam_search's
+            if not use_unk:
+                cand[:, UNK] = UNK_COST
+            V = cand.shape[1]
+            for s in chunk:  # one topk per image: the same call on the same numbers as beam_search's
+                flat = cand[s.off - lo:s.off - lo + s.live].reshape(-1)
+                k = min(width0 - len(s.finished), flat.numel())
+                best = torch.topk(flat, k, largest=False, sorted=True).indices
+                ti, wi = best // V, best % V
+                done = wi == EOS
+                if bool(done.any()):
+                    toks = torch.cat([tokens[s.off + ti[done]], wi[done][:, None]], 1)
+                    s.finished.extend(zip(toks.tolist(), flat[best[done]].tolist()))
+                keep = ~done
+                live = int(keep.sum())
+                if live and len(s.finished) < width0:
+                    rows.append(s.off + ti[keep])
+                    words.append(wi[keep])
+                    news.append(flat[best[keep]])
+                    states.append(h[s.off - lo + ti[keep]])
+                    s.off, s.live = off, live
+                    off += live
+                    still.append(s)
+                else:  # this image's search ends here (no live rows are left then)
+                    out[s.index] = s.finished
         if t == maxlen - 1:  # maxlen: the live hypotheses come last, in their order
             for s, r, w, sc in zip(still, rows, words, news):
                 toks = torch.cat([tokens[r], w[:, None]], 1)
@@ -170,7 +198,7 @@ def search_many(dec: Decoder, ctxs: Sequence[torch.Tensor], width0: int, maxlen:
         r = torch.cat(rows)
         w = torch.cat(words)
         tokens = torch.cat([tokens[r], w[:, None]], 1)
-        scores, state, prev, active = torch.cat(news), new_state[r], w, still
+        scores, state, prev, active = torch.cat(news), torch.cat(states), w, still
     return out
 
 

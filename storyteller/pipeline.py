@@ -280,12 +280,13 @@ class Storyteller:
 
     def tell_many(self, images: Sequence[Any], generation: Any = None, **options: Any) -> list[Story]:
         """One :class:`Story` per item of ``images`` (as :meth:`tell`, same options), computed in batches: one
-        CNN forward over the batch, one matmul for the retrieval and one skip-thought encoding of all the
-        captions; each story's beam search runs on its own (stepping several together would change the batch
-        shapes, hence the float rounding, hence possibly the stories). The texts and captions equal
-        :meth:`tell`'s image by image: where two of an image's top cosines lie within
-        :data:`storyteller.batching.RANK_MARGIN` the batched ranking is redone for that image alone; the reported
-        scores may differ from :meth:`tell`'s in the last float32 bits. An item that fails gives a Story with
+        CNN forward over the batch, one matmul for the retrieval, one skip-thought encoding of all the captions,
+        and beam searches stepped together (:mod:`storyteller.beams`: one decoder step over the live hypotheses
+        of all images, on the plain ops, whose rows do not depend on the batch; sampling, logits processors, a
+        prompt and ``next_passage`` decode image by image). The texts and captions equal :meth:`tell`'s image by
+        image: where two of an image's top cosines lie within :data:`storyteller.batching.RANK_MARGIN` the
+        batched ranking is redone for that image alone, and an image whose final ranking of hypotheses nearly
+        ties is decoded alone; the reported scores may differ from :meth:`tell`'s in the last float32 bits. An item that fails gives a Story with
         ``error`` (one line) and empty text; a bad knob raises :class:`~storyteller.errors.InputError` at once. An
         item that is a list is a sequence.
         """

@@ -32,13 +32,16 @@ class RowCounter:
         return self.real(dec, prev, state)
 
 
+@pytest.mark.parametrize("chunk", [256, 45])
 @pytest.mark.parametrize("kind", [{"gain": 1.5, "ties": True}, {"gain": 2.0, "doutput": False}, {"gain": 1.0}])
-def test_search_many_equals_beam_search_per_context(kind, monkeypatch):
+def test_search_many_equals_beam_search_per_context(kind, chunk, monkeypatch):
     """Bit for bit the plain path's hypotheses (tokens, order, float32 scores), with the searches of different
-    contexts ending at different steps; on decoders with identical or 1e-7-apart output rows the near ties
-    (and exact ties) at the beam's cut are decided as ``beam_search`` decides them."""
+    contexts ending at different steps, in one chunk or several per step; on decoders with identical or
+    1e-7-apart output rows the near ties (and exact ties) at the beam's cut are decided as ``beam_search``
+    decides them."""
     dec = make_decoder(0 if kind["gain"] == 1.0 else 3, **kind)
     seeds = list(range(7))
+    monkeypatch.setattr(beams, "CHUNK_ROWS", chunk)
     counter = RowCounter(monkeypatch)
     many = beams.search_many(dec, contexts(dec, seeds), 20, maxlen=60)
     assert max(counter.rows) > 20  # several images' hypotheses in one step
