@@ -136,11 +136,11 @@ def decode_many(teller: Any, svecs: dict[int, np.ndarray], cfg: Any, opts: dict[
             return {}
         bneg, bpos = teller._styles()
         keys = list(svecs)
-        ctxs = [generation._ctx(dec, modes.context_vector(svecs[i], bneg, bpos, opts.get("extra"),
-                                                          opts.get("text_weight", 0.0))) for i in keys]
-        try:
+        try:  # (a context the decoder refuses is reported per item by the caller's own decode)
+            ctxs = [generation._ctx(dec, modes.context_vector(svecs[i], bneg, bpos, opts.get("extra"),
+                                                              opts.get("text_weight", 0.0))) for i in keys]
             found = beams.search_many(dec, ctxs, cfg.num_beams, cfg.max_new_tokens, cfg.use_unk)
-        except beams.NotInvariant:
+        except (beams.NotInvariant, StorytellerError):
             return {}
     out = {}
     for i, hyps in zip(keys, found):

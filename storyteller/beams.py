@@ -54,8 +54,9 @@ def _weights_stamp(dec: Decoder) -> tuple:
 
 def invariant_rows(dec: Decoder, width: int) -> int:
     """The smallest row count ``m`` (<= ``width``) from which a block of ``m`` rows of the plain step comes out
-    bit-identical computed alone and inside a larger batch, for every block size from ``m`` to ``width``
-    (``width + 1``: none). Probed once per decoder (and again when its weights change) on random rows."""
+    bit-identical computed alone and inside a larger batch, for every block size from ``m`` to ``width`` (every
+    size up to 64, a few above; ``width + 1``: none). Probed on random rows once per decoder and thread count
+    (and again when the weights change)."""
     stamp = (_weights_stamp(dec), torch.get_num_threads())  # (the BLAS kernels may depend on the threads)
     known = _INVARIANT.get(dec)
     if known is not None and known[0] == stamp and known[1] >= width:
@@ -67,7 +68,8 @@ def invariant_rows(dec: Decoder, width: int) -> int:
     state = (torch.rand(rows, dec.options["dim"], generator=gen) * 2 - 1).to(dec.device)
     logp, h = ties.reference_step(dec, prev, state)
     first = width + 1
-    for m in range(width, 0, -1):
+    sizes = sorted(set(range(1, min(width, 64) + 1)) | {width, (width + 64) // 2}, reverse=True)
+    for m in sizes:  # (above 64 rows a few sizes; the per-step check covers the rest)
         off = (7 * m) % (rows - m + 1)
         a, b = ties.reference_step(dec, prev[off:off + m], state[off:off + m])
         if not (torch.equal(a, logp[off:off + m]) and torch.equal(b, h[off:off + m])):

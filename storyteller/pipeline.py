@@ -286,9 +286,9 @@ class Storyteller:
         prompt and ``next_passage`` decode image by image). The texts and captions equal :meth:`tell`'s image by
         image: where two of an image's top cosines lie within :data:`storyteller.batching.RANK_MARGIN` the
         batched ranking is redone for that image alone, and an image whose final ranking of hypotheses nearly
-        ties is decoded alone; the reported scores may differ from :meth:`tell`'s in the last float32 bits. An item that fails gives a Story with
-        ``error`` (one line) and empty text; a bad knob raises :class:`~storyteller.errors.InputError` at once. An
-        item that is a list is a sequence.
+        ties is decoded alone; the reported scores may differ from :meth:`tell`'s in the last float32 bits. An
+        item that fails gives a Story with ``error`` (one line) and empty text; a bad knob raises
+        :class:`~storyteller.errors.InputError` at once. An item that is a list is a sequence.
         """
         return batching.tell_many(self, images, generation, options)
 
