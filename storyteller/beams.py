@@ -11,8 +11,9 @@ top-k, its own shrinking width) and ends when its own search would end. The resu
   for GEMMs with very few rows, which BLAS runs through other kernels. :func:`invariant_rows` finds, once per
   decoder, from how many rows on a block's rows come out bit-identical alone and inside a larger batch; smaller
   blocks (an image whose beam has shrunk, the first step's single row) are computed alone, as ``beam_search``
-  computes them. Each step also recomputes one image's block alone and compares bit for bit; a difference stops
-  the batched search (:class:`NotInvariant`) and the caller searches image by image.
+  computes them. One image's block is also recomputed alone and compared bit for bit (every step while ten or
+  more images are searched, less often with fewer); a difference stops the batched search
+  (:class:`NotInvariant`) and the caller searches image by image.
 * The top-k of each image is ``torch.topk`` on that image's flat costs with its width, as in ``beam_search``
   (the same call on the same numbers, so even exact ties are ordered alike).
 
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["NotInvariant", "invariant_rows", "ranking_near_tie", "search_many"]
 
 UNK, EOS = 1, 0
-CHUNK_ROWS = 256  # rows per chunk of a step: (256, 8000) float32 costs are 8 MB
+CHUNK_ROWS = 512  # rows per chunk of a step: (512, 8000) float32 costs are 16 MB, below glibc's mmap threshold
+CHECK_SHARE = 10  # a block is re-checked alone every ceil(CHECK_SHARE / active images) steps (<= ~10 % extra)
 # decoder -> (weights and threads, width probed, first invariant row count)
 _INVARIANT: "weakref.WeakKeyDictionary[torch.nn.Module, tuple[tuple, int, int]]" = weakref.WeakKeyDictionary()
 
@@ -158,13 +160,14 @@ def search_many(dec: Decoder, ctxs: Sequence[torch.Tensor], width0: int, maxlen:
     out: list[list[Hypothesis]] = [[] for _ in range(n)]
     active = searches
     for t in range(maxlen):
-        check = active[t % len(active)]
+        period = -(-CHECK_SHARE // len(active))
+        check = active[(t // period) % len(active)] if t % period == 0 else None
         rows, words, news, states, still = [], [], [], [], []
         off = 0
         for chunk in _chunks(active, max(CHUNK_ROWS, alone_below)):
             lo, hi = chunk[0].off, chunk[-1].off + chunk[-1].live
             logp, h = _step(dec, prev[lo:hi], state[lo:hi], chunk, lo, alone_below,
-                            check if check in chunk else None)
+                            check if any(s is check for s in chunk) else None)
             cand = torch.sub(scores[lo:hi, None], logp, out=logp)  # float32 costs, as beam_search's
             if not use_unk:
                 cand[:, UNK] = UNK_COST
