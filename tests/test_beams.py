@@ -3,6 +3,10 @@ result, and ``tell_many`` built on them tells ``tell``'s stories, on small decod
 golden models and the default bundle."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -158,3 +162,14 @@ def test_tell_many_equals_tell_on_the_default_bundle(monkeypatch):
         assert story.text == bundle.tell(path, **kw).text
     assert len({s.text for s in stories}) > 1
     np.testing.assert_equal(len(stories), 4)
+
+
+def test_benchmark_quick_beam_step_parts_emits_a_json_line():
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_beams.py"), "--quick", "--threads", "1",
+                           "--only", "beam_step_bw50_parts"], capture_output=True, text=True, timeout=180, env=env,
+                          cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (line,) = [json.loads(s) for s in proc.stdout.splitlines() if s.strip()]
+    assert line["figure"] == "beam_step_bw50_parts" and line["target"] == 0.8 and line["value"] > 0
+    assert {"step", "gemms", "softmax", "log", "topk"} <= set(line["ms"])
