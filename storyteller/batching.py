@@ -124,8 +124,8 @@ def decode_many(teller: Any, svecs: dict[int, np.ndarray], cfg: Any, opts: dict[
     """The texts of the one-passage stories whose caption vectors are ``svecs`` (item -> (k, dim)), from beam
     searches stepped together (:mod:`storyteller.beams`), equal to what ``Storyteller.tell`` decodes for each.
     Items left out (all of them where the batched search does not apply: sampling, logits processors, a prompt,
-    ``next_passage``, the LM writer, ``fast_near_ties``; or where the final ranking nearly ties) are decoded
-    alone by the caller."""
+    ``next_passage``, the LM writer, ``fast_near_ties``, beams too narrow for any block to be batched; or where
+    the final ranking nearly ties) are decoded alone by the caller."""
     dec = teller.decoder
     if (len(svecs) < 2 or cfg.do_sample or generation.logits_processors(cfg) or opts.get("prompt_ids")
             or opts.get("next_passage") or teller.writer is not None):
@@ -133,6 +133,8 @@ def decode_many(teller: Any, svecs: dict[int, np.ndarray], cfg: Any, opts: dict[
     with torch.no_grad():
         fast = dec.device.type == "cpu" and gru.packed_linear_available()
         if fast and not ties.CHECK_TIES:  # tell keeps the fast path's own decisions then
+            return {}
+        if beams.invariant_rows(dec, cfg.num_beams) > cfg.num_beams:  # no block could join the batch: no gain
             return {}
         bneg, bpos = teller._styles()
         keys = list(svecs)

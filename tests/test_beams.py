@@ -24,6 +24,12 @@ def contexts(dec, seeds):
     return [generation._ctx(dec, ctx(s)) for s in seeds]
 
 
+def batches(dec, width):
+    """Whether this machine's BLAS lets blocks of ``width`` rows join a batch (the probe's verdict; every BLAS
+    seen so far does from 4-12 rows on)."""
+    return beams.invariant_rows(dec, width) <= width
+
+
 class RowCounter:
     """Wraps ``ties.reference_step`` to record the rows of each call."""
 
@@ -48,7 +54,7 @@ def test_search_many_equals_beam_search_per_context(kind, chunk, monkeypatch):
     monkeypatch.setattr(beams, "CHUNK_ROWS", chunk)
     counter = RowCounter(monkeypatch)
     many = beams.search_many(dec, contexts(dec, seeds), 20, maxlen=60)
-    assert max(counter.rows) > 20  # several images' hypotheses in one step
+    assert max(counter.rows) > 20 or not batches(dec, 20)  # several images' hypotheses in one step
     monkeypatch.undo()
     steps = set()
     for s, got in zip(seeds, many):
@@ -73,6 +79,8 @@ def test_a_batch_that_rounds_differently_stops_the_batched_search(monkeypatch, g
     """The per-step check: if a block's rows came out differently inside the batch, search_many gives up
     (NotInvariant) and tell_many decodes image by image, still telling tell's stories."""
     dec = make_decoder(0)
+    if not batches(dec, 20) or not batches(teller.decoder, 20):
+        pytest.skip("this BLAS gives no batch-invariant blocks of 20 rows")
     real = ties.reference_step
 
     def batch_rounds_differently(d, prev, state):
@@ -121,7 +129,8 @@ def test_tell_many_equals_tell_on_the_golden_models(golden, teller, monkeypatch,
     items = [golden.npz["image_features"][n] for n in range(5)] + [golden.npz["image_features"][0] * 2.5]
     counter = RowCounter(monkeypatch)
     stories = teller.tell_many(items, **knobs)
-    assert max(counter.rows) > knobs.get("num_beams", 50)  # the searches were stepped together
+    width = knobs.get("num_beams", 50)
+    assert max(counter.rows) > width or not batches(teller.decoder, width)  # the searches were stepped together
     monkeypatch.undo()
     for story, f in zip(stories, items):
         alone = teller.tell(f, **knobs)
@@ -135,7 +144,8 @@ def test_tell_many_decodes_alone_where_the_final_ranking_nearly_ties(golden, tel
     real = generation.generate
     monkeypatch.setattr(storyteller.modes, "generate", lambda *a, **k: seen.append(1) or real(*a, **k))
     stories = teller.tell_many(items, num_beams=20)
-    assert len(seen) == 3 * (gru.packed_linear_available())  # each decoded alone (only the fast path needs it)
+    # each decoded alone (only the fast path needs it; all of them where nothing could be batched)
+    assert len(seen) == (3 if gru.packed_linear_available() or not batches(teller.decoder, 20) else 0)
     monkeypatch.undo()
     assert [s.text for s in stories] == [teller.tell(f, num_beams=20).text for f in items]
 
@@ -156,7 +166,7 @@ def test_tell_many_equals_tell_on_the_default_bundle(monkeypatch):
     kw = {"num_beams": 16, "max_new_tokens": 30}
     counter = RowCounter(monkeypatch)
     stories = bundle.tell_many(photos, **kw)
-    assert max(counter.rows) > 16
+    assert max(counter.rows) > 16 or not batches(bundle.decoder, 16)
     monkeypatch.undo()
     for story, path in zip(stories, photos):
         assert story.text == bundle.tell(path, **kw).text
