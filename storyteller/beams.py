@@ -73,7 +73,7 @@ def invariant_rows(dec: Decoder, width: int) -> int:
     sizes = sorted(set(range(1, min(width, 64) + 1)) | {width, (width + 64) // 2}, reverse=True)
     for m in sizes:  # (above 64 rows a few sizes; the per-step check covers the rest)
         off = (7 * m) % (rows - m + 1)
-        a, b = ties.reference_step(dec, prev[off:off + m], state[off:off + m])
+        a, b = ties.reference_step(dec, prev[off:off + m].clone(), state[off:off + m].clone())  # (fresh, aligned)
         if not (torch.equal(a, logp[off:off + m]) and torch.equal(b, h[off:off + m])):
             break
         first = m
