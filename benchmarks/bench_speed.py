@@ -12,6 +12,10 @@ in a temporary folder (``--reuse FOLDER`` measures a model kept with ``--keep``)
                                  after loading / the best warm call (full size; the bundle's too; target 1.5)
   peak_rss_10e6_captions_gb      peak RSS (VmHWM) of ``load_all`` with the full-size model and 10^6 captions, GB
                                  (target 1.2); also after one retrieval over the whole pool
+  tell_many_speedup              ``tell`` s / ``tell_many`` s per image, 50 images, default bundle (target 3;
+                                 benchmarks/bench_beams.py)
+  beam_step_bw50_parts           full-size beam step, bw=50: GFLOP/s in ``Decoder.step`` / matmul peak, and where
+                                 the step's time goes (target 0.8; benchmarks/bench_beams.py)
 
 Usage:
   python benchmarks/bench_speed.py                        # full size: ~9 GB of temporary disk
@@ -35,11 +39,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_beams as beams  # noqa: E402  (tell_many vs tell, the beam step's parts)
 import bench_full_size as full  # noqa: E402  (the synthetic model's builder)
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"cli_wall_minus_import_torch_s": ("<=", 2.0), "encode_first_vs_warm": ("<=", 1.5),
-           "peak_rss_10e6_captions_gb": ("<=", 1.2)}
+           "peak_rss_10e6_captions_gb": ("<=", 1.2), "tell_many_speedup": (">=", 3.0),
+           "beam_step_bw50_parts": (">=", 0.8)}
 FIGURES: dict[str, Callable[[Context], None]] = {}
 USER_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}  # as the user started the run (the bundle's cache is theirs)
 log = full.log
@@ -230,6 +236,18 @@ def peak_rss(ctx: Context) -> None:
              rss_file_gb=gb(lo.get("RssFile", 0)),
              after_retrieval_peak_gb=gb(re["VmHWM"]), after_retrieval_rss_anon_gb=gb(re.get("RssAnon", 0)),
              after_retrieval_rss_file_gb=gb(re.get("RssFile", 0)))
+
+
+@figure("tell_many_speedup")
+def tell_many_speedup(ctx: Context) -> None:
+    """``tell_many`` on 50 bundle images vs 50 ``tell`` calls, per image (benchmarks/bench_beams.py)."""
+    beams.tell_many_speedup(ctx.emit, quick=ctx.quick)
+
+
+@figure("beam_step_bw50_parts")
+def beam_step_parts(ctx: Context) -> None:
+    """A full-size beam step (bw=50) against the measured matmul peak, and where its time goes (bench_beams.py)."""
+    beams.beam_step_bw50_parts(ctx.emit, quick=ctx.quick)
 
 
 # ----------------------------------------------------------------------------------------------------- main
