@@ -205,3 +205,29 @@ def test_decoder_training_with_word_dropout_and_bow_loss(tmp_path, stv_dir, docs
     assert decoder.run_sampler(dec, ctx, beam_width=3, maxlen=20)
     with pytest.raises(ValueError, match="word_dropout"):
         train_decoder(passages, stv, tmp_path / "bad.safetensors", DecoderConfig(word_dropout=1.5), device="cpu")
+
+
+@pytest.mark.parametrize("flag,value", [("--bow-weight", "inf"), ("--bow-weight", "nan"), ("--bow-weight", "-2"),
+                                        ("--word-dropout", "1.5"), ("--word-dropout", "nan"),
+                                        ("--word-dropout", "-1")])
+def test_train_decoder_refuses_bad_aux_settings_before_any_work(tmp_path, capsys, flag, value):
+    out = tmp_path / "out"
+    text = tmp_path / "t.txt"
+    text.write_text("It was a fine day. The cat slept.\n\nThe dog ran home. It rained.\n")
+    assert main(["train-decoder", str(text), "--out", str(out), flag, value]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and flag in err[0], err
+    assert not out.exists()                     # nothing made before the check
+
+
+def test_a_diverging_loss_stops_training_before_the_step(tmp_path, stv_dir, docs):
+    """A loss that becomes inf (here: a huge BoW weight overflows float32) stops with one line, no NaN model."""
+    from storyteller.errors import StorytellerError
+
+    st_out, _ = stv_dir
+    stv = skipthoughts.load_model(st_out, st_out)
+    passages = make_passages(docs, 20, 60, 1)
+    cfg = DecoderConfig(dim_word=16, dim=32, max_words=300, epochs=1, batch_size=16, heldout=0.1, bow_weight=3e38)
+    with pytest.raises(StorytellerError, match="training loss became"):
+        train_decoder(passages, stv, tmp_path / "dec.safetensors", cfg, device="cpu")
+    assert not (tmp_path / "dec.safetensors").exists()

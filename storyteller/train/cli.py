@@ -299,6 +299,10 @@ def _train_and_write(args: argparse.Namespace) -> int:
     cmd = args.command
     if args.checkpoint_every < 1:
         raise InputError(f"--checkpoint-every {args.checkpoint_every}: give a number of steps of at least 1")
+    if cmd == "train-decoder":  # bad settings are named before anything loads or --out is made
+        from .decoder import DecoderConfig, check_config
+
+        check_config(_config(DecoderConfig, args))
     world = setup(args.device, args.backend)
     if world.main:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from tqdm import tqdm  # not tqdm.auto: it warns "IProgress not found" in notebooks without ipywidgets
 
-from ..errors import InputError
+from ..errors import InputError, StorytellerError
 from ..store import atomic_write
 from .distributed import World, current, wrap
 
@@ -237,6 +237,10 @@ def fit(
                 opt.zero_grad()
                 # DDP averages the gradients over the W processes; x W makes that the sum, / count the mean
                 ((loss * W) / count).backward()
+            if not math.isfinite(total):  # stop before the step: the model and the last checkpoint stay finite
+                raise StorytellerError(f"{name}: the training loss became {total} at epoch {epoch + 1}, step "
+                                       f"{step + 1}; lower the learning rate (--lr) or the loss weights and run "
+                                       "again (--resume continues from the last checkpoint)")
             nn.utils.clip_grad_norm_(params, cfg.grad_clip)
             opt.step()
             if W == 1:  # (several processes agreed on it above, with the loss sums)

@@ -3,6 +3,7 @@ through the initial state (Kiros 2015: the romance decoder was trained this way 
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -14,12 +15,13 @@ from torch import nn
 
 from .. import decoder as dec_mod
 from .. import skipthoughts as st
+from ..errors import InputError
 from ..store import atomic_write
 from .common import Checkpoint, fit, output_on, pad, seed_everything
 from .corpus import build_dictionary
 from .distributed import fingerprint, setup
 
-__all__ = ["DecoderConfig", "make_passages", "train_decoder"]
+__all__ = ["DecoderConfig", "check_config", "make_passages", "train_decoder"]
 
 
 @dataclass
@@ -77,7 +79,7 @@ def train_decoder(
     (``config.batch_size`` per process); only rank 0 writes the files, every process returns the metrics.
     """
     cfg = config or DecoderConfig()
-    _check_aux(cfg)
+    check_config(cfg)
     world = setup(device)
     dev = world.device
     gen = seed_everything(cfg.seed)
@@ -133,11 +135,12 @@ def train_decoder(
     return metrics
 
 
-def _check_aux(cfg: DecoderConfig) -> None:
-    if not 0.0 <= cfg.word_dropout < 1.0:
-        raise ValueError(f"word_dropout={cfg.word_dropout} must lie in [0, 1)")
-    if cfg.bow_weight < 0:
-        raise ValueError(f"bow_weight={cfg.bow_weight} must be >= 0")
+def check_config(cfg: DecoderConfig) -> None:
+    """Refuse word dropout outside [0, 1) and a negative or non-finite BoW weight (they would train NaNs)."""
+    if not (isinstance(cfg.word_dropout, (int, float)) and 0.0 <= cfg.word_dropout < 1.0):
+        raise InputError(f"word_dropout (--word-dropout) = {cfg.word_dropout}: give a share in [0, 1), e.g. 0.25")
+    if not (isinstance(cfg.bow_weight, (int, float)) and math.isfinite(cfg.bow_weight) and cfg.bow_weight >= 0):
+        raise InputError(f"bow_weight (--bow-weight) = {cfg.bow_weight}: give a finite weight >= 0, e.g. 1.0")
 
 
 def drop_words(y: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:

@@ -49,16 +49,24 @@ def read_passages(path: str | Path, min_words: int = 40) -> list[dict]:
     Raises :class:`~storyteller.errors.InputError` naming the file and line of a record that is not JSON or
     lacks ``raw``."""
     path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        why = getattr(e, "strerror", None) or str(e)
+        raise InputError(f"{path}: cannot be read as UTF-8 JSON lines ({why}); give a passages.jsonl written by "
+                         "scripts/teacher_passages.py") from None
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
             raw = rec["raw"]
+            if not isinstance(raw, str):
+                raise TypeError
         except (ValueError, KeyError, TypeError):
-            raise InputError(f"{path}, line {n}: not a teacher record (JSON with 'raw'); regenerate it with "
-                             "scripts/teacher_passages.py") from None
+            raise InputError(f"{path}, line {n}: not a teacher record (JSON with a string 'raw'); regenerate it "
+                             "with scripts/teacher_passages.py") from None
         text = clean(raw, min_words)
         if text is not None:
             out.append({**rec, "text": text})
@@ -66,5 +74,12 @@ def read_passages(path: str | Path, min_words: int = 40) -> list[dict]:
 
 
 def tokenised(texts: Iterable[str]) -> list[list[list[str]]]:
-    """Passages -> sentences -> tokens (Punkt + word_tokenize, as the novels): one document per passage."""
+    """Passages -> sentences -> tokens (Punkt + word_tokenize, as the novels): one document per passage.
+    Raises :class:`~storyteller.errors.InputError` for a single string or a passage that is not a string."""
+    if isinstance(texts, str):
+        raise InputError("tokenised() takes a list of passages, got one string; wrap it in a list")
+    texts = list(texts)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise InputError(f"passage {i} is {type(t).__name__}, not a string")
     return [[word_tokenize(s) for s in sent_tokenize(t)] for t in texts]
