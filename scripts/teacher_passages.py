@@ -37,19 +37,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from storyteller.errors import InputError  # noqa: E402
+from storyteller.store import atomic_write  # noqa: E402
+
 POOL = ROOT / "data" / "captions" / "captions.jsonl"
 OUT = ROOT / "data" / "teacher" / "passages.jsonl"
 PLAN = ROOT / "data" / "teacher" / "plan.jsonl"
+PLAN_KEYS = ("id", "group", "captions", "chunk", "seed", "style", "max_new_tokens")
+
+
+def read_jsonl(path: Path, what: str, keys: tuple[str, ...]) -> list[dict]:
+    """The records of a JSON-lines file, each a mapping with ``keys``; one clear :class:`InputError` (file, line,
+    fix) for a missing, unreadable or damaged file."""
+    if path.is_dir() or not path.is_file():
+        raise InputError(f"{path}: no such {what} file ({'a folder' if path.is_dir() else 'not found'})")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot be read as UTF-8 JSON lines ({e}); give the {what} file") from None
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            raise InputError(f"{path}, line {n}: not JSON; the {what} file has one JSON object per line") from None
+        if not isinstance(rec, dict) or any(k not in rec for k in keys):
+            raise InputError(f"{path}, line {n}: a {what} record needs the keys {', '.join(keys)}")
+        out.append(rec)
+    return out
 
 
 def make_items(pool: Path, per_group: int, captions_per_item: int, seed: int) -> list[dict]:
     """Items ``{"id", "group", "captions"}``: for every subject group, ``per_group`` disjoint sets of captions,
     ordered round-robin (all groups' first item, then all groups' second, ...)."""
     by_group: dict[str, list[str]] = {}
-    for line in pool.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            rec = json.loads(line)
-            by_group.setdefault(rec["group"], []).append(rec["caption"])
+    for rec in read_jsonl(pool, "caption pool (captions.jsonl)", ("caption", "group")):
+        by_group.setdefault(str(rec["group"]), []).append(str(rec["caption"]))
     per: dict[str, list[dict]] = {}
     for g in sorted(by_group):
         caps = sorted(set(by_group[g]))
@@ -57,27 +82,56 @@ def make_items(pool: Path, per_group: int, captions_per_item: int, seed: int) ->
         n = min(per_group, len(caps) // captions_per_item)
         per[g] = [{"id": f"{g}#{j}", "group": g, "captions": caps[j * captions_per_item:(j + 1) * captions_per_item]}
                   for j in range(n)]
-    return [per[g][j] for j in range(per_group) for g in sorted(per) if j < len(per[g])]
+    items = [per[g][j] for j in range(per_group) for g in sorted(per) if j < len(per[g])]
+    if not items:
+        raise InputError(f"{pool}: no subject group has {captions_per_item} captions; nothing to plan")
+    return items
 
 
 def done_ids(out: Path) -> set[str]:
-    """Ids already written; a half-written last line (a crash mid-append) is cut off the file."""
-    if not out.is_file():
+    """Ids already written. Only a last line that a crash cut short (no newline, not JSON) is dropped, with a note;
+    any other damage is an :class:`InputError` naming the line (the file is left as it is)."""
+    if not out.exists():
         return set()
+    if not out.is_file():
+        raise InputError(f"--out {out} is not a file; give the passages.jsonl to append to")
     data = out.read_bytes()
-    if data and not data.endswith(b"\n"):
-        keep = data.rfind(b"\n") + 1
-        with open(out, "r+b") as f:
-            f.truncate(keep)
-        data = data[:keep]
-    return {json.loads(line)["id"] for line in data.decode("utf-8").splitlines() if line.strip()}
+    lines = data.split(b"\n")
+    tail = lines.pop()  # b"" when the file ends with a newline
+    ids = set()
+    for n, line in enumerate(lines, 1):
+        if line.strip():
+            ids.add(_record_id(out, n, line))
+    if tail.strip():
+        try:
+            ids.add(_record_id(out, len(lines) + 1, tail))
+            with open(out, "ab") as f:  # a complete last record without its newline: keep it, end the line
+                f.write(b"\n")
+        except InputError:
+            with open(out, "r+b") as f:
+                f.truncate(len(data) - len(tail))
+            print(f"{out}: dropped a half-written last line (line {len(lines) + 1})", file=sys.stderr)
+    return ids
+
+
+def _record_id(out: Path, n: int, line: bytes) -> str:
+    try:
+        rec = json.loads(line)
+        return str(rec["id"]) if isinstance(rec, dict) and "id" in rec and "raw" in rec else _raise()
+    except (ValueError, KeyError):
+        raise InputError(f"{out}, line {n}: not a teacher passage (JSON with 'id' and 'raw'); is --out the right "
+                         "file?") from None
+
+
+def _raise() -> str:
+    raise ValueError
 
 
 def load_plan(path: Path) -> list[dict]:
     """The planned items (``id``, ``group``, ``captions``, ``chunk``, ``seed``, ``style``, ``max_new_tokens``)."""
-    if not path.is_file():
+    if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_jsonl(path, "plan (plan.jsonl)", PLAN_KEYS)
 
 
 def extend_plan(plan: list[dict], items: list[dict], args: argparse.Namespace) -> list[dict]:
@@ -92,13 +146,23 @@ def extend_plan(plan: list[dict], items: list[dict], args: argparse.Namespace) -
 
 
 def write_plan(path: Path, plan: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text("".join(json.dumps(it, ensure_ascii=False) + "\n" for it in plan), encoding="utf-8")
-    tmp.replace(path)
+    if path.is_dir():
+        raise InputError(f"--plan {path} is a folder; give the plan.jsonl file to write")
+    with atomic_write(path) as tmp:
+        tmp.write_text("".join(json.dumps(it, ensure_ascii=False) + "\n" for it in plan), encoding="utf-8")
 
 
 def main() -> int:
+    try:
+        return run()
+    except (InputError, OSError) as e:
+        if "--debug" in sys.argv:
+            raise
+        print(f"teacher_passages: {e}", file=sys.stderr)
+        return 2
+
+
+def run() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pool", type=Path, default=POOL, help="captions.jsonl (caption, group)")
     ap.add_argument("--out", type=Path, default=OUT)
@@ -118,7 +182,13 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     ap.add_argument("--time-budget", type=float, default=None, help="stop after the chunk that passes this (s)")
     ap.add_argument("--limit", type=int, default=None, help="at most this many chunks in this run")
+    ap.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = ap.parse_args()
+    for name in ("per_group", "captions", "batch", "max_new_tokens"):
+        if getattr(args, name) < 1:
+            ap.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.limit is not None and args.limit < 0:
+        ap.error("--limit must be 0 or more")
     import torch
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -136,7 +206,7 @@ def main() -> int:
     todo = [c for c in sorted(chunks) if not all(it["id"] in have for it in chunks[c])]
     print(f"{len(plan)} items in {len(chunks)} chunks ({args.plan.name}); {len(chunks) - len(todo)} done, "
           f"{len(todo)} to write", flush=True)
-    if not todo:
+    if not todo or args.limit == 0:
         return 0
     t0 = time.monotonic()
     writer = LMWriter.load(args.device)

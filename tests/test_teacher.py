@@ -40,6 +40,19 @@ def test_read_passages_names_a_bad_line(tmp_path):
     f.write_text(json.dumps({"id": "cat#0"}) + "\n")
     with pytest.raises(InputError, match=r"p\.jsonl, line 1"):
         read_passages(f)
+    f.write_text(json.dumps({"id": "cat#0", "raw": None}) + "\n")
+    with pytest.raises(InputError, match=r"p\.jsonl, line 1"):
+        read_passages(f)
+    for bad in (tmp_path / "nosuch.jsonl", tmp_path):
+        with pytest.raises(InputError, match="cannot be read"):
+            read_passages(bad)
+    f.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(InputError, match="UTF-8"):
+        read_passages(f)
+    with pytest.raises(InputError, match="list of passages"):
+        tokenised(STORY)
+    with pytest.raises(InputError, match="passage 0 is NoneType"):
+        tokenised([None])
 
 
 def test_committed_teacher_passages_are_mostly_usable():
@@ -55,3 +68,69 @@ def test_committed_teacher_passages_are_mostly_usable():
     named = sum(any(re.search(rf"\b{re.escape(n)}\b", r["text"].lower()) for n in nouns.get(r["group"], []))
                 for r in recs)
     assert named >= 0.4 * len(recs), (named, len(recs))
+
+
+def _script():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("teacher_passages", ROOT / "scripts" / "teacher_passages.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _rec(i):
+    return json.dumps({"id": f"cat#{i}", "group": "cat", "captions": ["A cat"], "style": "s", "seed": 0,
+                       "raw": STORY})
+
+
+def test_done_ids_keeps_a_complete_last_record_and_drops_only_a_cut_one(tmp_path, capsys):
+    tp = _script()
+    f = tmp_path / "p.jsonl"
+    f.write_text(_rec(0) + "\n" + _rec(1))                 # complete last record, newline missing
+    assert tp.done_ids(f) == {"cat#0", "cat#1"} and f.read_text().endswith("\n")
+    f.write_text(_rec(0) + "\n" + _rec(1)[:40])             # a crash cut the last record
+    assert tp.done_ids(f) == {"cat#0"} and f.read_text() == _rec(0) + "\n"
+    assert "half-written" in capsys.readouterr().err
+
+
+def test_done_ids_refuses_a_file_that_is_not_teacher_output(tmp_path):
+    tp = _script()
+    f = tmp_path / "other.txt"
+    f.write_text("some notes\nmore notes")
+    with pytest.raises(InputError, match=r"other\.txt, line 1: not a teacher passage"):
+        tp.done_ids(f)
+    assert f.read_text() == "some notes\nmore notes"      # left as it was
+    with pytest.raises(InputError, match="not a file"):
+        tp.done_ids(tmp_path)
+
+
+@pytest.mark.parametrize("content,match", [("not json\n", "line 1: not JSON"), ("[1, 2]\n", "line 1: a plan"),
+                                           ('{"id": "x"}\n', "needs the keys"), (b"\xff\xfe\n", "UTF-8")])
+def test_bad_plan_files_give_one_line(tmp_path, content, match):
+    tp = _script()
+    f = tmp_path / "plan.jsonl"
+    f.write_bytes(content.encode() if isinstance(content, str) else content)
+    with pytest.raises(InputError, match=match):
+        tp.load_plan(f)
+
+
+def test_teacher_script_cli_errors_are_one_line_and_leave_nothing(tmp_path):
+    import subprocess
+    import sys
+    script = str(ROOT / "scripts" / "teacher_passages.py")
+    pool = tmp_path / "pool.jsonl"
+    pool.write_text('{"caption": "A cat", "group": "cat"}\n{"caption": "x"}\n')
+    (tmp_path / "plandir").mkdir()
+    cases = [["--pool", str(pool), "--plan", str(tmp_path / "p.jsonl")],        # a record without 'group'
+             ["--pool", str(tmp_path / "nosuch.jsonl"), "--plan", str(tmp_path / "p.jsonl")],
+             ["--batch", "0"],
+             ["--plan", str(tmp_path / "plandir")]]
+    for args in cases:
+        r = subprocess.run([sys.executable, script, *args, "--out", str(tmp_path / "out.jsonl"), "--limit", "0"],
+                           capture_output=True, text=True, timeout=120)
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode != 0 and "Traceback" not in r.stderr, (args, r.stderr)
+        assert lines[-1].startswith(("teacher_passages: ", "teacher_passages.py: error: ")), (args, r.stderr)
+        assert sum(not ln.startswith(" ") and not ln.startswith("usage") for ln in lines) == 1, (args, r.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plandir", "pool.jsonl"]
+    assert not list((tmp_path / "plandir").iterdir())
