@@ -2,7 +2,7 @@
 """Teacher passages: a small pretrained LM writes book-register passages about the caption pool's subjects.
 
 Why: the default bundle's GRU decoder, trained on Austen alone, cannot say most photo subjects ("cat" is not in
-its vocabulary) and ignores its conditioning vector (``../shared/reference/story-quality.md``, option D3). The
+its vocabulary) and ignores its conditioning vector (measured: 0 of 47 stories name the photo's subject). The
 original worked because BookCorpus passages and COCO captions share one skip-thought space; passages written
 *about* the pool's subjects, in a novel's register, give the decoder training text where the conditioning vector
 and the words agree. The LM (SmolLM2-135M-Instruct, the optional ``lm`` extra, see ``storyteller/lm.py``) is a

@@ -93,7 +93,7 @@ def story_parser(subcommands: dict[str, tuple[str, str]] | None = None) -> argpa
                    help="number of nearest captions to condition on (default 100)")
     p.add_argument("--lyric", action="store_true", help="print the passage one comma-separated piece per line")
     p.add_argument("--style", default=None,
-                   help="book style: a .npy file or a style name from the config's 'styles' (e.g. 'swift')")
+                   help="book style: a .npy file or a style name from the config's 'styles' (e.g. 'sea')")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
     p.add_argument("--writer", choices=("rnn", "lm"), default="rnn",
                    help="rnn: the storyteller's decoder (default); lm: the optional pretrained LM (pip install .[lm])")
