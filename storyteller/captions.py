@@ -28,7 +28,7 @@ import torch
 from . import embedding, formats
 from .errors import InputError, ModelFileError
 from .index import CaptionTexts, IndexedVectors, open_index
-from .pool_texts import PoolTexts, read_pool
+from .pool_texts import PoolTexts, check_pool_bytes, read_pool
 from .store import atomic_write, sha256_bytes, sha256_file
 
 __all__ = ["read_captions", "load_pool", "blank_lines", "embed_caption_pool", "caption_vectors", "caption_tokens",
@@ -50,12 +50,15 @@ def read_captions(path: str | os.PathLike) -> list[str]:
     The original read bytes and ``strip()``ped them (ASCII whitespace only); doing the same before decoding
     keeps its exact captions while giving ``str`` (the Python-3 ``b'...'`` bug of neural-storyteller#37). Lines
     that are not UTF-8 are read as Latin-1. Blank lines are kept (see :func:`load_pool`).
-    Raises :class:`~storyteller.errors.ModelFileError` when the file does not exist.
+    Raises :class:`~storyteller.errors.ModelFileError` when the file does not exist and
+    :class:`~storyteller.errors.InputError` for a binary (or UTF-16) file or an absurdly long line (see
+    :func:`storyteller.pool_texts.check_pool_bytes`).
     """
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"config key 'captions': {path}: file not found. Check the path in config.yaml.")
     data = path.read_bytes()
+    check_pool_bytes(data, path)
     try:
         # Valid UTF-8 as a whole: every line is too ("\n" and ASCII whitespace never occur inside a multi-byte
         # character), and stripping the ASCII whitespace of the text equals stripping the bytes.
@@ -92,13 +95,16 @@ def load_pool(path: str | os.PathLike) -> tuple[Sequence[str], list[int] | None]
     Blank or whitespace-only lines are skipped with a :class:`UserWarning` that names the file and the lines
     (1-based). The signature (see :func:`_read_captions_signed`) lets the cache remember the captions' digest by
     file; it is None when lines were skipped (the captions are then hashed directly) or the file changed while
-    being read. Raises :class:`~storyteller.errors.ModelFileError` for a missing file or a pool with no caption.
+    being read. Raises :class:`~storyteller.errors.ModelFileError` for a missing file or a pool with no caption,
+    :class:`~storyteller.errors.InputError` for a binary file or an absurdly long line (e.g. CR-only line ends).
     """
     caps: Sequence[str]
     sig: list[int] | None
     if Path(path).is_file() and os.path.getsize(path) > COMPACT_BYTES:
         sig = _DigestCache.signature(path)
-        caps, blanks = read_pool(Path(path).read_bytes())
+        data = Path(path).read_bytes()
+        check_pool_bytes(data, path)  # the same refusals as read_captions gives a small file
+        caps, blanks = read_pool(data)
         sig = sig if sig == _DigestCache.signature(path) else None
     else:
         caps, sig = _read_captions_signed(path)

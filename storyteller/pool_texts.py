@@ -14,7 +14,15 @@ from typing import overload
 
 import numpy as np
 
-__all__ = ["PoolTexts", "read_pool"]
+from .errors import InputError
+
+__all__ = ["PoolTexts", "read_pool", "check_pool_bytes", "MAX_LINE_BYTES"]
+
+#: A caption line longer than this (in bytes) is refused: captions are a sentence (COCO's are ~50 bytes), and one
+#: this long almost always means the file's lines do not end with "\n" (CR-only line ends), which would make the
+#: whole file one caption that the VSE then steps through for many minutes.
+MAX_LINE_BYTES = 10_000
+_SNIFF = 1 << 16  # bytes checked for NUL (a binary or UTF-16 file has them early)
 
 _WS = b" \t\n\r\x0b\x0c"  # what bytes.strip() removes
 _STRIPPED = np.zeros(256, dtype=bool)
@@ -69,6 +77,39 @@ class PoolTexts(Sequence[str]):
 
     def __repr__(self) -> str:
         return f"PoolTexts({len(self)} captions)"
+
+
+def check_pool_bytes(data: bytes, name: object) -> None:
+    """Refuse caption-pool bytes that are not one caption per line of text, with one line naming ``name``.
+
+    Raises :class:`~storyteller.errors.InputError` when the first 64 KB hold a NUL byte (a binary or UTF-16
+    file) or a line is longer than :data:`MAX_LINE_BYTES` (CR-only line ends, or not a caption file). Both
+    readers (:func:`storyteller.captions.read_captions` and :func:`read_pool`'s caller) apply it, so a file is
+    refused the same way whatever its size.
+    """
+    head = data[:_SNIFF]
+    if b"\0" in head:
+        raise InputError(f"caption pool {name}: looks like a binary file (it contains NUL bytes; UTF-16 text has them "
+                         "too), not UTF-8 text; give UTF-8 text, one caption per line")
+    arr = np.frombuffer(data, dtype=np.uint8)
+    n, prev, longest, at = len(arr), -1, 0, 0
+    for i in range(0, n, _CHUNK):  # the longest line, chunk by chunk (bounds the temporary mask)
+        nl = np.flatnonzero(arr[i:i + _CHUNK] == 0x0A) + i
+        if len(nl):
+            bounds = np.concatenate(([prev], nl))
+            gaps = np.diff(bounds) - 1
+            j = int(np.argmax(gaps))
+            if gaps[j] > longest:
+                longest, at = int(gaps[j]), int(bounds[j]) + 1
+            prev = int(nl[-1])
+    if n - prev - 1 > longest:
+        longest, at = n - prev - 1, prev + 1
+    if longest > MAX_LINE_BYTES:
+        line = int(np.count_nonzero(arr[:at] == 0x0A)) + 1
+        cause = ("the file has no \\n line ends (CR-only, old Mac?); convert them, e.g. tr '\\r' '\\n'"
+                 if b"\r" in data[at:at + longest] else "a caption is one sentence per line")
+        raise InputError(f"caption pool {name}: line {line} is {longest:,} bytes long (at most {MAX_LINE_BYTES:,}); "
+                         f"{cause}")
 
 
 def read_pool(data: bytes) -> tuple[PoolTexts, list[int]]:

@@ -149,6 +149,52 @@ def test_large_caption_file_is_held_compactly_with_the_same_captions(tmp_path, m
         big[len(small)]
 
 
+def _bad_pools() -> dict[str, tuple[bytes, str]]:
+    import random
+
+    rng = random.Random(2)
+    junk = bytes(rng.randrange(256) for _ in range(30_000)) + b"\0"
+    cr_only = b"".join(b"A dog runs on the beach number %d .\r" % i for i in range(2_000))
+    return {
+        "binary": (junk, r"caps\.txt: looks like a binary file .*NUL.*give UTF-8 text, one caption per line"),
+        "utf-16": ("A dog runs .\nTwo cats sleep .\n".encode("utf-16"), r"caps\.txt: looks like a binary file"),
+        "cr-only": (cr_only, r"caps\.txt: line 1 is [\d,]+ bytes long .*no \\n line ends \(CR-only"),
+        "long line": (b"ok .\n" + b"word " * 3_000 + b"\n", r"caps\.txt: line 2 is 15,000 bytes long"),
+    }
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["list", "PoolTexts"])
+@pytest.mark.parametrize("case", list(_bad_pools()))
+def test_unreadable_pool_is_refused_in_one_line_by_both_readers(tmp_path, monkeypatch, case, compact):
+    # a binary/UTF-16 file gave junk captions; a CR-only file one caption of the whole file that the VSE stepped
+    # through for minutes; both the small-file reader and the compact one (files over COMPACT_BYTES) refuse them
+    from storyteller.errors import InputError
+
+    data, message = _bad_pools()[case]
+    path = tmp_path / "caps.txt"
+    path.write_bytes(data)
+    monkeypatch.setattr(pool, "COMPACT_BYTES", 0 if compact else 1 << 30)
+    with pytest.raises(InputError, match=message) as err:
+        pool.load_pool(path)
+    assert "\n" not in str(err.value)
+    if not compact:
+        with pytest.raises(InputError, match=message):
+            pool.read_captions(path)
+
+
+def test_long_but_acceptable_lines_and_crlf_still_read(tmp_path, monkeypatch):
+    from storyteller.pool_texts import MAX_LINE_BYTES
+
+    line = b"a" * (MAX_LINE_BYTES - 1) + b"\r"  # CRLF ends: the \r counts and the line is at the limit
+    data = b"A dog runs .\r\n" + line + b"\n" + b"x" * MAX_LINE_BYTES
+    path = tmp_path / "caps.txt"
+    path.write_bytes(data)
+    for limit in (1 << 30, 0):
+        monkeypatch.setattr(pool, "COMPACT_BYTES", limit)
+        caps, _ = pool.load_pool(path)
+        assert list(caps) == ["A dog runs .", "a" * (MAX_LINE_BYTES - 1), "x" * MAX_LINE_BYTES]
+
+
 def test_word_rows_lookup_without_the_dict_matches_it():
     import random
 
