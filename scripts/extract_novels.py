@@ -305,14 +305,53 @@ python3 -m venv /tmp/rdata-venv && /tmp/rdata-venv/bin/pip install rdata==1.1.0
 
 
 def fetch(package: str, tmpdir: Path, given: dict[str, Path], any_version: bool) -> tuple[Path, str]:
-    """The package's .deb (downloaded unless given), its sha256 checked, unpacked; returns (folder, sha256)."""
-    deb = given.get(package) or download_deb(tmpdir, package, PACKAGES[package].version)
+    """The package's .deb (downloaded unless given), its sha256 checked, unpacked; returns (folder, sha256).
+    Raises SystemExit (one line) when apt-get cannot download it or dpkg-deb cannot unpack it."""
+    deb = given.get(package)
+    if deb is None:
+        try:
+            deb = download_deb(tmpdir, package, PACKAGES[package].version)
+        except subprocess.CalledProcessError as exc:
+            raise SystemExit(f"apt-get download {package}={PACKAGES[package].version} failed (exit {exc.returncode}); "
+                             f"download the .deb elsewhere and give it with --deb") from None
     sha = sha256_file(deb)
     if sha != PACKAGES[package].sha256 and not any_version:
         raise SystemExit(f"{deb}: sha256 {sha} != pinned {PACKAGES[package].sha256} (use --any-version to accept it)")
     folder = tmpdir / package
-    subprocess.run(["dpkg-deb", "-x", str(deb), str(folder)], check=True)
+    done = subprocess.run(["dpkg-deb", "-x", str(deb), str(folder)], capture_output=True, text=True)
+    if done.returncode:
+        why = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise SystemExit(f"{deb}: dpkg-deb cannot unpack it ({why}); give the {package} .deb")
     return folder, sha
+
+
+def check_requirements(debs: list[Path], wanted: list[str]) -> dict[str, Path]:
+    """Check everything the run needs before anything is downloaded: every ``--deb`` exists and is one of the
+    ``wanted`` packages (named ``<package>_<version>_<arch>.deb``, as apt-get saves it), PyPI ``rdata`` imports,
+    ``dpkg-deb`` (and ``apt-get`` when a package is not given) is installed. Returns package -> given .deb;
+    raises SystemExit with one line naming the problem and the fix."""
+    given: dict[str, Path] = {}
+    for d in debs:
+        if not d.is_file():
+            raise SystemExit(f"--deb {d}: file not found")
+        package = d.name.split("_")[0]
+        if package not in wanted:
+            raise SystemExit(f"--deb {d}: matches no package this run needs ({', '.join(wanted)}); name it as "
+                             "apt-get download does: package_version_arch.deb")
+        if package in given:
+            raise SystemExit(f"--deb {d}: {package} is already given as {given[package]}")
+        given[package] = d.resolve()
+    try:
+        import rdata  # noqa: F401  (used by extract_austen's R-data reading, after the downloads)
+    except ImportError:
+        raise SystemExit("this script needs PyPI 'rdata' (pip install rdata==1.1.0 in a throw-away venv; see the "
+                         "module docstring)") from None
+    if shutil.which("dpkg-deb") is None:
+        raise SystemExit("dpkg-deb not found (install dpkg)")
+    missing = [p for p in wanted if p not in given]
+    if missing and shutil.which("apt-get") is None:
+        raise SystemExit(f"apt-get not found: give the .debs of {', '.join(missing)} with --deb")
+    return given
 
 
 def write(path: Path, lines: list[str]) -> str:
@@ -334,16 +373,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-kjv", action="store_true", help="skip the King James Bible")
     ap.add_argument("--any-version", action="store_true", help="accept .debs whose sha256 differs from the pinned")
     args = ap.parse_args(argv)
-    given = {d.name.split("_")[0]: d.resolve() for d in args.deb}
-    if shutil.which("dpkg-deb") is None:
-        raise SystemExit("dpkg-deb not found")
     kjv = not args.no_kjv
+    wanted = sorted({b.package for b in BOOKS} | ({"bible-kjv-text", "bible-kjv"} if kjv else set()))
+    given = check_requirements(args.deb, wanted)
     if kjv and (platform.system(), platform.machine()) != ("Linux", "x86_64"):
         raise SystemExit("the King James Bible needs the amd64 'bible' program; run on amd64 Linux or use --no-kjv")
 
     with tempfile.TemporaryDirectory(prefix="novels-") as tmp:
         tmpdir = Path(tmp)
-        wanted = sorted({b.package for b in BOOKS} | ({"bible-kjv-text", "bible-kjv"} if kjv else set()))
         extracted, debs = {}, {}
         for package in wanted:
             extracted[package], debs[package] = fetch(package, tmpdir, given, args.any_version)

@@ -10,8 +10,11 @@ import gzip
 import hashlib
 import importlib.util
 import re
+import shutil
 import struct
+import subprocess
 import sys
+import types
 import zlib
 from pathlib import Path
 
@@ -99,6 +102,66 @@ def test_trim_fails_on_left_boilerplate_or_a_missing_marker(novels):
         novels.trim(lines, _book(novels, end="THE END"))
     # "pretext" (Great Expectations) is a word, not Gutenberg's "etext"
     assert novels.trim(["TOY", "If a pretext to get him away", "The end."], _book(novels))[1].endswith("away")
+
+
+@pytest.fixture
+def no_download(novels, monkeypatch, tmp_path):
+    """extract_novels.main with downloads forbidden, ``rdata`` importable (a stand-in) and output into tmp_path."""
+    def download(*args, **kwargs):
+        raise AssertionError("the script downloaded although the arguments were bad")
+
+    monkeypatch.setattr(novels, "download_deb", download)
+    monkeypatch.setitem(sys.modules, "rdata", types.ModuleType("rdata"))
+    return lambda *args: novels.main(["--no-kjv", "--out", str(tmp_path / "out"), *args])
+
+
+def test_extract_novels_refuses_bad_debs_before_downloading(no_download, tmp_path):
+    # a missing --deb gave a FileNotFoundError traceback, and only after downloading the other packages
+    with pytest.raises(SystemExit, match=r"--deb .*nowhere_1_all\.deb: file not found"):
+        no_download("--deb", str(tmp_path / "nowhere_1_all.deb"))
+    # a --deb that names no needed package was silently ignored and the package downloaded instead
+    stray = tmp_path / "r-cran-other_1.0_all.deb"
+    stray.write_bytes(b"x")
+    with pytest.raises(SystemExit, match=r"r-cran-other_1\.0_all\.deb: matches no package this run needs "
+                                         r"\(r-cran-tidytext, r-cran-tokenizers\)"):
+        no_download("--deb", str(stray))
+
+
+def test_extract_novels_checks_rdata_before_downloading(no_download, monkeypatch):
+    monkeypatch.setitem(sys.modules, "rdata", None)  # import rdata -> ImportError
+    with pytest.raises(SystemExit, match="needs PyPI 'rdata'"):
+        no_download()
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb")
+def test_extract_novels_any_version_text_file_is_one_line(no_download, tmp_path):
+    # --any-version skips the sha256 check, so dpkg-deb met the text file: a CalledProcessError traceback
+    debs = []
+    for name in ("r-cran-tidytext_0.4.1-1_all.deb", "r-cran-tokenizers_0.3.0-1_amd64.deb"):
+        (tmp_path / name).write_text("not a package\n")
+        debs += ["--deb", str(tmp_path / name)]
+    with pytest.raises(SystemExit, match=r"r-cran-tidytext_0\.4\.1-1_all\.deb: dpkg-deb cannot unpack it .*give the "
+                                         r"r-cran-tidytext \.deb") as err:
+        no_download("--any-version", *debs)
+    assert "\n" not in str(err.value.code)
+
+
+def test_extract_novels_failed_download_is_one_line(novels, monkeypatch, tmp_path):
+    def download(dest, package, version):
+        raise subprocess.CalledProcessError(100, ["apt-get", "download", f"{package}={version}"])
+
+    monkeypatch.setattr(novels, "download_deb", download)
+    monkeypatch.setitem(sys.modules, "rdata", types.ModuleType("rdata"))
+    monkeypatch.setattr(novels.shutil, "which", lambda name: f"/usr/bin/{name}")
+    with pytest.raises(SystemExit, match=r"apt-get download r-cran-tidytext=0\.4\.1-1 failed \(exit 100\); .*--deb"):
+        novels.main(["--no-kjv", "--out", str(tmp_path)])
+
+
+def test_extract_novels_script_exits_non_zero_with_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, str(SCRIPTS / "extract_novels.py"), "--no-kjv", "--deb",
+                           str(tmp_path / "missing.deb")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines() == [f"--deb {tmp_path / 'missing.deb'}: file not found"]
 
 
 def _recorded_hashes(readme: Path) -> dict[str, str]:
