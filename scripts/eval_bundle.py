@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,7 +41,7 @@ import storyteller  # noqa: E402
 from storyteller import modes  # noqa: E402
 from storyteller import skipthoughts as st  # noqa: E402
 from storyteller import story_quality as q  # noqa: E402
-from storyteller.errors import StorytellerError  # noqa: E402
+from storyteller.errors import InputError, StorytellerError  # noqa: E402
 from storyteller.store import atomic_write  # noqa: E402
 from storyteller.train import corpus  # noqa: E402
 
@@ -73,6 +74,65 @@ def read_passages(path: Path, n: int) -> list[list[str]]:
     """The last ``n`` passages of a book (``.txt``/``.txt.gz``, tokenised as the build tokenises Austen)."""
     sentences = [s for p in corpus.tokenize_paragraphs(corpus.paragraphs(corpus.read_text(path))) for s in p]
     return consecutive_passages(sentences)[-n:] if n > 0 else []
+
+
+def load_labels(folder: Path) -> dict:
+    """``folder/labels.json`` checked: a non-empty object, photo file name -> ``{"subject": str, "accept": [str, ...]}``
+    (accept non-empty). Raises InputError naming the file, the entry and the fix."""
+    path = folder / "labels.json"
+    shape = '{"photo.jpg": {"subject": "cat", "accept": ["cat", "kitten"]}, ...}'
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder; --photos needs a folder of photos with a labels.json")
+    if not path.is_file():
+        raise InputError(f"{path}: not found; --photos needs a folder of photos with a labels.json ({shape})")
+    try:
+        labels = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; save it as UTF-8 JSON ({shape})") from None
+    except ValueError as e:
+        raise InputError(f"{path}: not valid JSON ({e}); expected {shape}") from None
+    if not isinstance(labels, dict):
+        raise InputError(f"{path}: expected a JSON object {shape}, got a {type(labels).__name__}")
+    if not labels:
+        raise InputError(f"{path}: lists no photo; add entries {shape}")
+    for name, lab in labels.items():
+        if not isinstance(lab, dict):
+            raise InputError(f"{path}: entry {name!r} must be an object "
+                             f'{{"subject": "...", "accept": ["...", ...]}}, got {lab!r}')
+        if not isinstance(lab.get("subject"), str) or not lab["subject"].strip():
+            raise InputError(f"{path}: entry {name!r} needs \"subject\": a non-empty string")
+        acc = lab.get("accept")
+        if (not isinstance(acc, list) or not acc
+                or not all(isinstance(w, str) and w.strip() for w in acc)):
+            raise InputError(f"{path}: entry {name!r} needs \"accept\": a non-empty list of words "
+                             f'(e.g. ["cat", "kitten"]), got {acc!r}')
+    return labels
+
+
+def check_photos(folder: Path, names: list[str]) -> None:
+    """Every listed photo is a readable image (Pillow); raises InputError naming the first that is not."""
+    from PIL import Image, UnidentifiedImageError
+    for name in names:
+        path = folder / name
+        if not path.is_file():
+            raise InputError(f"{path}: listed in labels.json but not found; add the photo or remove its entry")
+        try:
+            with Image.open(path) as im:
+                im.verify()
+        except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as e:
+            raise InputError(f"{path}: listed in labels.json but not a readable image ({e}); replace the file "
+                             "or remove its entry") from None
+
+
+def check_output(path: Path) -> None:
+    """``--json`` can be written: not a folder, and its folder exists and is writable (checked before the work)."""
+    if path.is_dir():
+        raise InputError(f"--json {path}: is a folder; give a file name (e.g. {path / 'eval.json'})")
+    parent = path.parent
+    if not parent.is_dir():
+        raise InputError(f"--json {path}: folder {parent} does not exist; create it or choose another path")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"--json {path}: not writable; choose a path you may write to")
 
 
 def photo_rows(teller, folder: Path, labels: dict, lexicon: q.Lexicon, args, save=None) -> list[dict]:
@@ -231,10 +291,16 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("k", "bw", "top", "limit", "max_new_tokens"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("time_budget", "num_passages"):
+        if getattr(args, name) is not None and getattr(args, name) < 0:
+            ap.error(f"--{name.replace('_', '-')} must not be negative")
 
     folder = args.photos or SPLITS[args.split]
     try:
-        labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
+        labels = load_labels(folder)
+        check_photos(folder, sorted(labels)[:args.limit])
+        if args.json is not None:
+            check_output(args.json)
         wordnet, lexicon_note = q.load_wordnet(args.wordnet)
         lexicon = q.Lexicon(wordnet, lexicon_note)
         teller = storyteller.load(args.config, args.device)

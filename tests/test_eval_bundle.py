@@ -129,3 +129,64 @@ def test_script_refuses_bad_numbers(script, capsys):
     with pytest.raises(SystemExit):
         script.main(["--bw", "0"])
     assert "--bw must be at least 1" in capsys.readouterr().err
+
+
+def _photos(tmp_path, labels, raw: bytes | None = None) -> Path:
+    """A --photos folder holding one real dev photo (cat.jpg) and labels.json (``labels`` as JSON, or ``raw``)."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    dev = ROOT / "eval" / "photos"
+    first = sorted(json.loads((dev / "labels.json").read_text(encoding="utf-8")))[0]
+    (folder / "cat.jpg").write_bytes((dev / first).read_bytes())
+    (folder / "labels.json").write_bytes(raw if raw is not None else json.dumps(labels).encode())
+    return folder
+
+
+@pytest.mark.parametrize("labels, raw, expect", [
+    ([1, 2], None, "expected a JSON object"),
+    ({"cat.jpg": {"subject": "cat"}}, None, "entry 'cat.jpg' needs \"accept\""),
+    ({"cat.jpg": {"subject": "cat", "accept": "cat"}}, None, "entry 'cat.jpg' needs \"accept\": a non-empty list"),
+    ({"cat.jpg": {"accept": ["cat"]}}, None, "entry 'cat.jpg' needs \"subject\""),
+    ({"cat.jpg": "cat"}, None, "entry 'cat.jpg' must be an object"),
+    ({}, None, "lists no photo"),
+    (None, b"{not json", "not valid JSON"),
+    (None, b'{"caf\xe9.jpg": 1}', "not UTF-8"),
+])
+def test_bad_labels_json_is_refused_in_one_line(script, tmp_path, capsys, labels, raw, expect):
+    """Checked before the model loads: rc 2 and one line naming labels.json, the entry and the expected form."""
+    folder = _photos(tmp_path, labels, raw)
+    assert script.main(["--photos", str(folder), "--num-passages", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(folder / "labels.json") in err and expect in err
+
+
+def test_photos_folder_without_labels_json(script, tmp_path, capsys):
+    assert script.main(["--photos", str(tmp_path), "--num-passages", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--photos needs a folder of photos with a labels.json" in err
+
+
+@pytest.mark.parametrize("bad", ["missing", "not_image"])
+def test_listed_photo_missing_or_not_an_image_is_refused_up_front(script, tmp_path, capsys, bad):
+    lab = {"subject": "cat", "accept": ["cat"]}
+    folder = _photos(tmp_path, {"cat.jpg": lab, "dog.jpg": lab})
+    if bad == "not_image":
+        (folder / "dog.jpg").write_text("not a picture")
+    assert script.main(["--photos", str(folder), "--num-passages", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(folder / "dog.jpg") in err and "remove its entry" in err
+
+
+def test_json_path_checked_before_the_work(script, tmp_path, capsys):
+    folder = _photos(tmp_path, {"cat.jpg": {"subject": "cat", "accept": ["cat"]}})
+    for out, expect in ((tmp_path, "is a folder"), (tmp_path / "no" / "r.json", "does not exist")):
+        assert script.main(["--photos", str(folder), "--num-passages", "0", "--json", str(out)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and f"--json {out}" in err and expect in err
+
+
+@pytest.mark.parametrize("flag", ["--time-budget", "--num-passages"])
+def test_script_refuses_negative_numbers(script, capsys, flag):
+    with pytest.raises(SystemExit):
+        script.main([flag, "-1"])
+    assert f"{flag} must not be negative" in capsys.readouterr().err
