@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from storyteller import embedding  # noqa: E402
+from storyteller.errors import InputError, StorytellerError  # noqa: E402
 
 # Subjects of the sample photos in images/ (see images/CREDITS.md); eval/photos has its own labels.json.
 IMAGE_LABELS = {
@@ -113,7 +114,11 @@ def measure(vse_path: Path, captions: Path, work: Path, verbose: bool = True,
     feats = dev_features(work, paths)
     caps, _, _, groups = load_pool(captions)
     subject_groups = json.loads(subjects.read_text())
-    vse = embedding.load_model(vse_path)
+    try:
+        vse = embedding.load_model(vse_path)
+    except StorytellerError as e:  # its message names config.yaml's key; here the file came from --vse
+        why = re.sub(r"^config key '\w+': |\s*Check the path in config\.yaml\.", "", str(e))
+        raise InputError(f"--vse {vse_path}: not VSE weights that load ({why})") from None
     cvec = embedding.encode_sentences(vse, caps)
     top = top5(vse, cvec, feats)
     rows = []
@@ -156,7 +161,21 @@ def train(folder: Path, captions: Path, epochs: int | None, threads: int | None,
     return folder / "vse.safetensors"
 
 
-def main() -> int:
+def check_args(args: argparse.Namespace) -> None:
+    """The files the flags name exist, checked before any work; raises InputError naming the flag and the fix."""
+    if not args.train and not args.vse.is_file():
+        raise InputError(f"--vse {args.vse}: file not found; give a VSE weights file (vse.safetensors), e.g. "
+                         "storyteller/bundle/vse.safetensors, or train one with --train DIR")
+    if not args.captions.is_dir():
+        raise InputError(f"--captions {args.captions}: not a folder; give a caption pool folder holding "
+                         "captions.jsonl and groups.json (e.g. data/captions)")
+    for name in ("captions.jsonl", "groups.json"):
+        if not (args.captions / name).is_file():
+            raise InputError(f"--captions {args.captions}: no {name} in it; give a caption pool folder holding "
+                             "captions.jsonl and groups.json (e.g. data/captions)")
+
+
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vse", type=Path, default=ROOT / "storyteller" / "bundle" / "vse.safetensors")
     ap.add_argument("--captions", type=Path, default=ROOT / "data" / "captions",
@@ -172,13 +191,22 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=ROOT / "work" / "retrieval", help="feature cache")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
     ap.add_argument("--quiet", action="store_true")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    try:
+        check_args(args)
+    except InputError as e:
+        print(f"measure_retrieval: {e}", file=sys.stderr)
+        return 2
     if args.train:
         if args.train.resolve().is_relative_to((ROOT / "storyteller").resolve()):
             raise SystemExit("--train: write measurement models outside the package (e.g. work/vse_new)")
         args.vse = train(args.train, args.captions, args.epochs, args.threads, args.time_budget,
                          args.neighbour_noise)
-    out = measure(args.vse, args.captions, args.work, verbose=not args.quiet)
+    try:
+        out = measure(args.vse, args.captions, args.work, verbose=not args.quiet)
+    except StorytellerError as e:
+        print(f"measure_retrieval: {e}", file=sys.stderr)
+        return 2
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
     return 0

@@ -190,3 +190,25 @@ def test_script_refuses_negative_numbers(script, capsys, flag):
     with pytest.raises(SystemExit):
         script.main([flag, "-1"])
     assert f"{flag} must not be negative" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def retrieval():
+    spec = importlib.util.spec_from_file_location("measure_retrieval", ROOT / "scripts" / "measure_retrieval.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("flag, value, expect", [
+    ("--vse", "nosuch.safetensors", "file not found"),
+    ("--captions", "nosuchdir", "not a folder"),
+    ("--captions", ".", "no captions.jsonl in it"),
+])
+def test_measure_retrieval_names_the_flag_of_a_missing_file(retrieval, tmp_path, capsys, flag, value, expect):
+    """scripts/measure_retrieval.py: a missing --vse / --captions is one line naming the flag, before any work."""
+    path = tmp_path / value
+    assert retrieval.main([flag, str(path), "--work", str(tmp_path / "work")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{flag} {path}" in err and expect in err and "config.yaml" not in err
+    assert not (tmp_path / "work").exists()
