@@ -265,7 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     args.runs = args.runs or (1 if args.quick else 5)
-    names = [n for n in args.only.split(",") if n] or list(FIGURES)
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    if args.only.strip() and not names:
+        ap.error(f"--only {args.only!r} names no figure; give comma-separated names of: {', '.join(FIGURES)}")
+    names = names or list(FIGURES)
     unknown = sorted(set(names) - set(FIGURES))
     if unknown:
         raise SystemExit(f"unknown figure(s) {', '.join(unknown)}; known: {', '.join(FIGURES)}")

@@ -511,3 +511,14 @@ def test_speed_benchmark_quick_emits_one_json_line_per_figure(tmp_path):
     rss = next(d for d in lines if d["figure"] == "peak_rss_10e6_captions_gb")
     assert rss["captions"] == 120_000 and rss["captions_type"] == "PoolTexts"  # the quick pool is held compactly
     assert not list(tmp_path.glob("storyteller-speed-*"))  # the synthetic model is removed
+
+
+@pytest.mark.parametrize("only", [",", " , "])
+def test_speed_benchmark_only_naming_no_figure_is_refused(tmp_path, only):
+    """``--only ,`` used to run every figure; it names none, so it is one line and exit 2 before any work."""
+    script = REPO / "benchmarks" / "bench_speed.py"
+    proc = subprocess.run([sys.executable, str(script), "--quick", "--only", only, "--workdir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert proc.returncode == 2 and not proc.stdout
+    assert "names no figure" in proc.stderr and "cli_wall_minus_import_torch_s" in proc.stderr
+    assert not list(tmp_path.iterdir())
