@@ -36,13 +36,14 @@ from __future__ import annotations
 import json
 import mmap
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from .errors import ConfigError, InputError
+from .pool_texts import OffsetTexts, decode_line
 
 __all__ = ["CaptionIndex", "CaptionTexts", "IndexedVectors", "open_index", "exact_topk", "KINDS", "MANIFEST"]
 
@@ -61,7 +62,7 @@ def _faiss():
 
 
 # ---------------------------------------------------------------------------------------------- texts
-class CaptionTexts(Sequence):
+class CaptionTexts(OffsetTexts):
     """The captions of an index, read from the captions file when asked for (a ``Sequence[str]``).
 
     ``offsets``: int64 (N, 2) byte ranges ``[start, end)`` of each caption's stripped line. A line is decoded as
@@ -73,33 +74,12 @@ class CaptionTexts(Sequence):
         self.offsets = offsets
         self._fd: int | None = None
 
-    def __len__(self) -> int:
-        return len(self.offsets)
-
     def _read(self, i: int) -> str:
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDONLY)
         a, b = (int(x) for x in self.offsets[i])
-        raw = os.pread(self._fd, b - a, a)
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return raw.decode("latin-1")
+        return decode_line(os.pread(self._fd, b - a, a))
 
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self._read(j) for j in range(*i.indices(len(self)))]
-        i = int(i)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(f"caption {i} out of range (the pool holds {len(self)})")
-        return self._read(i)
 
     def __iter__(self) -> Iterator[str]:
         return (self._read(i) for i in range(len(self)))

@@ -41,20 +41,23 @@ def _decode(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-class PoolTexts(Sequence[str]):
-    """The captions of a pool (a ``Sequence[str]``): ``data`` the file's bytes, ``offsets`` int64 (N, 2) byte
-    ranges ``[start, end)`` of each caption. Indexing decodes one caption; a slice gives a list."""
+def decode_line(raw: bytes) -> str:
+    """A caption line as :func:`storyteller.captions.read_captions` decodes it: UTF-8, else Latin-1."""
+    return _decode(raw)
 
-    def __init__(self, data: bytes, offsets: np.ndarray) -> None:
-        self._data = data
-        self.offsets = offsets
+
+class OffsetTexts(Sequence[str]):
+    """Captions held as byte ranges (``offsets``: int64 (N, 2) ``[start, end)``), decoded one at a time by the
+    subclass's ``_read(i)``; indexing checks the range, a slice gives a list. Shared by the in-memory pool
+    (:class:`PoolTexts`) and the index's file-backed captions (:class:`storyteller.index.CaptionTexts`)."""
+
+    offsets: np.ndarray
 
     def __len__(self) -> int:
         return len(self.offsets)
 
     def _read(self, i: int) -> str:
-        a, b = self.offsets[i]
-        return _decode(self._data[a:b])
+        raise NotImplementedError
 
     @overload
     def __getitem__(self, i: int) -> str: ...
@@ -70,6 +73,20 @@ class PoolTexts(Sequence[str]):
         if not 0 <= i < len(self):
             raise IndexError(f"caption {i} out of range (the pool holds {len(self)})")
         return self._read(i)
+
+
+class PoolTexts(OffsetTexts):
+    """The captions of a pool (a ``Sequence[str]``): ``data`` the file's bytes, ``offsets`` int64 (N, 2) byte
+    ranges ``[start, end)`` of each caption. Indexing decodes one caption; a slice gives a list."""
+
+    def __init__(self, data: bytes, offsets: np.ndarray) -> None:
+        self._data = data
+        self.offsets = offsets
+
+    def _read(self, i: int) -> str:
+        a, b = self.offsets[i]
+        return _decode(self._data[a:b])
+
 
     def __iter__(self) -> Iterator[str]:
         data = self._data

@@ -12,12 +12,17 @@ from storyteller import story_quality as q
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("eval_bundle", ROOT / "scripts" / "eval_bundle.py")
+def load_script(name: str):
+    """A script of scripts/ imported as a module (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+@pytest.fixture(scope="module")
+def script():
+    return load_script("eval_bundle")
 
 
 def test_distinct_4gram_ratio():
@@ -194,10 +199,7 @@ def test_script_refuses_negative_numbers(script, capsys, flag):
 
 @pytest.fixture(scope="module")
 def retrieval():
-    spec = importlib.util.spec_from_file_location("measure_retrieval", ROOT / "scripts" / "measure_retrieval.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("measure_retrieval")
 
 
 @pytest.mark.parametrize("flag, value, expect", [
