@@ -145,6 +145,16 @@ def extend_plan(plan: list[dict], items: list[dict], args: argparse.Namespace) -
                     "style": args.style, "max_new_tokens": args.max_new_tokens} for i, it in enumerate(new)]
 
 
+def coverage_order(todo: list[int], chunks: dict[int, list[dict]], have: set[str]) -> list[int]:
+    """``todo`` (chunk numbers) reordered so that chunks whose subject groups have the fewest written passages come
+    first (ties in plan order): after ``--extend``, the new subjects get their first passages before the old
+    subjects get more. Written chunks stay whole, so any order resumes the same way."""
+    written: dict[str, int] = {}
+    for it in (it for c in chunks.values() for it in c if it["id"] in have):
+        written[it["group"]] = written.get(it["group"], 0) + 1
+    return sorted(todo, key=lambda c: (min(written.get(it["group"], 0) for it in chunks[c]), c))
+
+
 def write_plan(path: Path, plan: list[dict]) -> None:
     if path.is_dir():
         raise InputError(f"--plan {path} is a folder; give the plan.jsonl file to write")
@@ -182,6 +192,9 @@ def run() -> int:
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     ap.add_argument("--time-budget", type=float, default=None, help="stop after the chunk that passes this (s)")
     ap.add_argument("--limit", type=int, default=None, help="at most this many chunks in this run")
+    ap.add_argument("--order", choices=("plan", "coverage"), default="plan",
+                    help="which unwritten chunks first: in plan order, or (coverage) those whose subject groups "
+                         "have the fewest written passages, e.g. the groups a --extend just added")
     ap.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = ap.parse_args()
     for name in ("per_group", "captions", "batch", "max_new_tokens"):
@@ -204,6 +217,8 @@ def run() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     have = done_ids(args.out)
     todo = [c for c in sorted(chunks) if not all(it["id"] in have for it in chunks[c])]
+    if args.order == "coverage":
+        todo = coverage_order(todo, chunks, have)
     print(f"{len(plan)} items in {len(chunks)} chunks ({args.plan.name}); {len(chunks) - len(todo)} done, "
           f"{len(todo)} to write", flush=True)
     if not todo or args.limit == 0:

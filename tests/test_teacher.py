@@ -134,3 +134,14 @@ def test_teacher_script_cli_errors_are_one_line_and_leave_nothing(tmp_path):
         assert sum(not ln.startswith(" ") and not ln.startswith("usage") for ln in lines) == 1, (args, r.stderr)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plandir", "pool.jsonl"]
     assert not list((tmp_path / "plandir").iterdir())
+
+
+def test_coverage_order_writes_the_least_covered_subjects_first():
+    tp = _script()
+    chunks = {0: [{"id": "cat#0", "group": "cat"}, {"id": "dog#0", "group": "dog"}],
+              1: [{"id": "cat#1", "group": "cat"}, {"id": "dog#1", "group": "dog"}],
+              2: [{"id": "owl#0", "group": "owl"}],           # a group a --extend added
+              3: [{"id": "cat#2", "group": "cat"}, {"id": "owl#1", "group": "owl"}]}
+    have = {"cat#0", "dog#0"}
+    assert tp.coverage_order([1, 2, 3], chunks, have) == [2, 3, 1]
+    assert tp.coverage_order([1, 3], chunks, have | {"owl#0"}) == [1, 3]  # ties stay in plan order
