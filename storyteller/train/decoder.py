@@ -21,7 +21,8 @@ from .common import Checkpoint, fit, output_on, pad, seed_everything
 from .corpus import build_dictionary
 from .distributed import fingerprint, setup
 
-__all__ = ["DecoderConfig", "check_config", "make_passages", "train_decoder"]
+__all__ = ["DecoderConfig", "check_config", "make_passages", "train_decoder", "extend_vocabulary",
+           "uncalibrate_conditioning"]
 
 
 @dataclass
@@ -33,6 +34,7 @@ class DecoderConfig:
     dropout: float = 0.0    # on word inputs and GRU outputs, training only
     word_dropout: float = 0.0  # share of previous-word inputs replaced by UNK (training only, Bowman et al. 2016)
     bow_weight: float = 0.0    # weight of the bag-of-words loss on the initial state (training only, Zhao et al. 2017)
+    standardize: bool = False  # train on centred, rescaled conditioning vectors (folded back into ff_state)
     batch_size: int = 64
     epochs: int = 6
     lr: float = 2e-3
@@ -71,9 +73,18 @@ def train_decoder(
     time_budget: float | None = None,
     half: bool = False,
     checkpoint_every: int = 200,
+    contexts: np.ndarray | None = None,
+    init: dec_mod.Decoder | None = None,
 ) -> dict:
     """Train on tokenised ``passages`` and write ``out_path`` (``.safetensors`` + ``.json`` +
     ``.dictionary.json``). Returns metrics including held-out perplexity.
+
+    ``contexts`` (len(passages), dimctx) float32: the conditioning vector of each passage; default (None) each
+    passage's own skip-thought vector from ``stv``, as the romance decoder was trained. ``init``: a decoder to
+    start from (uncalibrated, see :func:`uncalibrate_conditioning`); its vocabulary is kept, word ids included, and
+    extended by the passages' most frequent other words up to ``config.max_words``
+    (:func:`extend_vocabulary`); ``config.dim_word``/``dim``/``doutput`` must match it.
+    Raises :class:`InputError` for contexts of the wrong shape or an ``init`` of other sizes.
 
     Under torchrun every process calls this with the same arguments and trains its shard of each batch
     (``config.batch_size`` per process); only rank 0 writes the files, every process returns the metrics.
@@ -84,12 +95,21 @@ def train_decoder(
     dev = world.device
     gen = seed_everything(cfg.seed)
     out_path = Path(out_path)
-    worddict = build_dictionary(passages, cfg.max_words)
+    if init is not None:
+        model = extend_vocabulary(init, passages, cfg)
+        worddict = {w: i for i, w in model.word_idict.items() if i > 1}
+    else:
+        worddict = build_dictionary(passages, cfg.max_words)
     ids = [[worddict.get(w, 1) for w in p] + [0] for p in passages]
     # Condition on each passage's own skip-thought vector (the encoder is fixed; computed once).
     stv.to(dev)
     texts = [" ".join(p) for p in passages]
-    if world.size == 1:
+    if contexts is not None:
+        ctx = torch.from_numpy(np.ascontiguousarray(contexts, dtype=np.float32))
+        if ctx.ndim != 2 or len(ctx) != len(passages) or not torch.isfinite(ctx).all():
+            raise InputError(f"contexts: give finite float32 (len(passages)={len(passages)}, dimctx) vectors, got "
+                             f"shape {tuple(ctx.shape)}")
+    elif world.size == 1:
         ctx = torch.from_numpy(st.encode(stv, texts, preprocessed=True, verbose=True, batch_size=256))
     else:  # each process encodes its share, then all have all (the same float32 vectors on every process)
         lo, hi = world.span(len(texts))
@@ -98,10 +118,24 @@ def train_decoder(
     perm = torch.randperm(len(ids), generator=gen).tolist()
     n_held = max(1, int(len(ids) * cfg.heldout))
     held, train = perm[:n_held], perm[n_held:]
+    # Skip-thought vectors are unit-norm and nearly parallel (per-dimension spread ~0.003 around a mean ~0.03):
+    # raw, they reach the initial state only through weights ~100x larger than an initialisation gives, so the
+    # decoder learns to ignore them. Training on (v - mean) / spread and folding that back afterwards is the
+    # same model at inference (ff_state's weights absorb it) with a conditioning it can learn from.
+    shift, scale = (context_standardizer(ctx[train]) if cfg.standardize
+                    else (torch.zeros(ctx.shape[1]), torch.tensor(1.0)))
+    ctx = (ctx - shift) / scale
 
     V = len(worddict) + 2
-    model = dec_mod.Decoder(V, cfg.dim_word, ctx.shape[1], cfg.dim, cfg.doutput).to(dev)
-    model.word_idict = {0: "<eos>", 1: "UNK", **{i: w for w, i in worddict.items()}}
+    if init is None:
+        model = dec_mod.Decoder(V, cfg.dim_word, ctx.shape[1], cfg.dim, cfg.doutput)
+        model.word_idict = {0: "<eos>", 1: "UNK", **{i: w for w, i in worddict.items()}}
+    elif model.options["dimctx"] != ctx.shape[1]:
+        raise InputError(f"init decoder takes {model.options['dimctx']}-d conditioning vectors, the contexts are "
+                         f"{ctx.shape[1]}-d")
+    if init is not None:  # the starting decoder takes raw vectors: the same function on standardized ones
+        fold_conditioning(model, shift, scale, inverse=True)
+    model = model.to(dev)
     modules: dict[str, nn.Module] = {"model": model}
     if cfg.bow_weight > 0:  # training-only head: not part of the saved decoder
         modules["bow"] = nn.Linear(cfg.dim, V).to(dev)
@@ -126,6 +160,7 @@ def train_decoder(
     epoch, history = fit("decoder", modules, opt, cfg, train, held, batch_loss, gen, ckpt, resume=resume,
                          time_budget=time_budget, checkpoint_every=checkpoint_every, data_id=fingerprint(ids))
     model.eval().cpu()
+    fold_conditioning(model, shift, scale)
     metrics = {"vocabulary": V, "train_passages": len(train), "heldout_passages": len(held), "epochs_done": epoch,
                "history": history, "config": asdict(cfg), "finished": epoch >= cfg.epochs}
     if world.main:
@@ -133,6 +168,78 @@ def train_decoder(
         with atomic_write(out_path.with_suffix(".training.json")) as tmp:
             tmp.write_text(json.dumps(metrics, indent=1))
     return metrics
+
+
+@torch.no_grad()
+def extend_vocabulary(init: dec_mod.Decoder, passages: Sequence[Sequence[str]], cfg: DecoderConfig) -> dec_mod.Decoder:
+    """A copy of ``init`` (trainable, CPU) whose vocabulary keeps every word of ``init`` at its id and adds the
+    most frequent words of ``passages`` that it lacks, up to ``cfg.max_words`` in all. New input embeddings are
+    drawn like the trained rows (same standard deviation); new output rows start at zero weight and the lowest
+    trained bias (a new word's score starts at the lowest prior score of an old one) and are learnt from the
+    passages.
+    Raises :class:`InputError` when ``cfg``'s sizes are not ``init``'s."""
+    o = init.options
+    if (o["dim_word"], o["dim"], bool(o.get("doutput", True))) != (cfg.dim_word, cfg.dim, cfg.doutput):
+        raise InputError(f"init decoder has dim_word {o['dim_word']}, dim {o['dim']}, doutput {o.get('doutput')}; "
+                         f"the config asks {cfg.dim_word}, {cfg.dim}, {cfg.doutput}: give the init decoder's sizes")
+    old = {w: i for i, w in init.word_idict.items()}
+    n_old = max(init.word_idict) + 1
+    new = [w for w in build_dictionary(passages) if w not in old][: max(0, cfg.max_words - n_old)]
+    V = n_old + len(new)
+    dec = dec_mod.Decoder(V, cfg.dim_word, o["dimctx"], cfg.dim, cfg.doutput)
+    state = {k: v.detach().cpu().float() for k, v in init.state_dict().items()}
+    for k, v in dec.state_dict().items():
+        src = state[k]
+        if src.shape == v.shape:
+            v.copy_(src)
+        elif k == "Wemb.weight":
+            v[:n_old] = src
+            gen = torch.Generator().manual_seed(cfg.seed)
+            v[n_old:] = torch.randn(V - n_old, src.shape[1], generator=gen) * src.std()
+        elif k == "ff_logit.weight":
+            v[:n_old], v[n_old:] = src, 0.0
+        elif k == "ff_logit.bias":
+            v[:n_old], v[n_old:] = src, src.min()
+        else:  # (only the vocabulary-sized tensors differ)
+            raise InputError(f"init decoder: tensor {k} has shape {tuple(src.shape)}, expected {tuple(v.shape)}")
+    dec.word_idict = {**init.word_idict, **{n_old + j: w for j, w in enumerate(new)}}
+    dec.options = {**dict(o), "n_words": V}
+    dec.options.pop("conditioning_gain", None)
+    return dec.train()
+
+
+def context_standardizer(ctx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(shift, scale)`` for conditioning vectors ``ctx`` (N, dimctx) float32: their mean (dimctx,) and the mean
+    per-dimension standard deviation (a 0-d tensor, one scale for all dimensions so that no near-constant
+    dimension is blown up)."""
+    shift = ctx.mean(0)
+    return shift, (ctx - shift).std(0).mean().clamp_min(1e-8)
+
+
+@torch.no_grad()
+def fold_conditioning(dec: dec_mod.Decoder, shift: torch.Tensor, scale: torch.Tensor, inverse: bool = False) -> None:
+    """In place: make ``dec`` take raw vectors ``v`` where it took ``(v - shift) / scale`` (``W = W_z / scale``,
+    ``b0 = b0_z - W shift``), or with ``inverse`` the other way round. Exact up to float rounding."""
+    W, b0 = dec.ff_state.weight, dec.ff_state.bias
+    shift = shift.to(W.device, W.dtype)
+    if inverse:
+        b0.add_(W @ shift)
+        W.mul_(scale.to(W.device))
+    else:
+        W.div_(scale.to(W.device))
+        b0.sub_(W @ shift)
+
+
+@torch.no_grad()
+def uncalibrate_conditioning(dec: dec_mod.Decoder, center: np.ndarray) -> None:
+    """Undo :func:`calibrate_conditioning` in place, using the gain recorded in ``dec.options``
+    (``conditioning_gain``; nothing to undo without it): ``W = W' / gain``, ``b0 = b0' - (1 - gain) W b``."""
+    gain = dec.options.pop("conditioning_gain", None)
+    if gain is None:
+        return
+    W, b0 = dec.ff_state.weight, dec.ff_state.bias
+    W.div_(float(gain))
+    b0.sub_((1.0 - float(gain)) * (W @ torch.as_tensor(np.asarray(center, dtype=np.float32), device=W.device)))
 
 
 def check_config(cfg: DecoderConfig) -> None:

@@ -1,0 +1,82 @@
+"""Story-time conditioning vectors for training the decoder on passages about the caption pool's subjects.
+
+At story time the decoder starts from ``F(x) = x - c + b`` (Kiros 2015), where ``x`` is the mean skip-thought
+vector of the k captions the VSE retrieves for the image. A decoder trained only on book passages, each
+conditioned on its own skip-thought vector, never sees such a vector during training and learns to ignore it
+(measured on the first default bundle: 0 of 47 stories named the photo's subject). Here a passage written about a
+subject group (``data/teacher``) is paired with the vector the same pipeline would compute for a photo of that
+subject: a synthetic class distribution of the group (as the VSE is trained on) goes through the VSE, its top-k
+captions of the pool are averaged in skip-thought space, and the style shift is applied. Each draw of the
+synthetic image gives another vector, so a passage seen several times is seen with the spread real photos have.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .. import embedding
+from ..errors import InputError
+from .vse import VSEConfig, synthetic_images
+
+__all__ = ["group_classes", "retrieved_means", "story_time_contexts"]
+
+
+def group_classes(group_names: Sequence[str], caption_groups: Sequence[int],
+                  caption_classes: Sequence[Sequence[int]]) -> dict[str, list[int]]:
+    """Subject group name -> the ImageNet classes of its first caption (as the VSE's training pairs and the
+    bundle build's calibration draw them). ``caption_groups[i]`` indexes ``group_names``."""
+    out: dict[str, list[int]] = {}
+    for g, classes in zip(caption_groups, caption_classes):
+        out.setdefault(group_names[g], list(classes))
+    return out
+
+
+def retrieved_means(vse: embedding.VSE, caption_embeddings: np.ndarray, caption_vectors: np.ndarray,
+                    feats: np.ndarray, k: int = 100) -> np.ndarray:
+    """For each image feature row of ``feats`` (N, dim_image) float32: the mean of ``caption_vectors``
+    (M, dim) float32, the pool's skip-thought vectors, over the ``k`` captions whose VSE embeddings
+    (``caption_embeddings`` (M, dim_vse), unit rows) score highest, as ``generate.story`` ranks them.
+    Returns float32 (N, dim). Raises :class:`InputError` when the two caption arrays disagree in length."""
+    if len(caption_embeddings) != len(caption_vectors):
+        raise InputError(f"{len(caption_embeddings)} caption embeddings but {len(caption_vectors)} skip-thought "
+                         "vectors; give both for the same caption pool")
+    k = min(k, len(caption_vectors))
+    out = np.empty((len(feats), caption_vectors.shape[1]), dtype=np.float32)
+    for lo in range(0, len(feats), 256):  # bounded memory: 256 x M scores at a time
+        scores = embedding.encode_images(vse, feats[lo:lo + 256]) @ caption_embeddings.T
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        out[lo:lo + 256] = caption_vectors[top].mean(1)
+    return out
+
+
+def story_time_contexts(
+    groups: Sequence[str],
+    classes_of: Mapping[str, Sequence[int]],
+    vse: embedding.VSE,
+    caption_embeddings: np.ndarray,
+    caption_vectors: np.ndarray,
+    caption_style: np.ndarray,
+    book_style: np.ndarray,
+    gain: float,
+    cfg: VSEConfig,
+    rng: np.random.Generator,
+    neighbours: np.ndarray | None = None,
+    k: int = 100,
+) -> np.ndarray:
+    """Conditioning vectors (N, dim) float32 for passages about ``groups`` (a subject group name per passage),
+    in the space of the uncalibrated decoder: ``b + gain * (x - c)``, where ``x`` is the retrieved mean
+    (:func:`retrieved_means`) for a fresh synthetic image of the group (:func:`~storyteller.train.vse.synthetic_images`
+    with ``cfg`` and ``rng``), ``c`` the caption style and ``b`` the book style. After
+    :func:`~storyteller.train.decoder.calibrate_conditioning` with the same ``b`` and ``gain``, the decoder sees
+    exactly these vectors for the story-time input ``x - c + b``.
+
+    Raises :class:`InputError` naming a group that ``classes_of`` does not know."""
+    missing = sorted({g for g in groups if g not in classes_of})
+    if missing:
+        raise InputError(f"subject group(s) {', '.join(missing[:5])} are not in the caption pool; the teacher "
+                         "passages were written for another pool (rerun scripts/teacher_passages.py --extend)")
+    feats = synthetic_images([classes_of[g] for g in groups], vse.options["dim_image"], cfg, rng, neighbours)
+    x = retrieved_means(vse, caption_embeddings, caption_vectors, feats, k)
+    b = np.asarray(book_style, dtype=np.float32)
+    return (b + np.float32(gain) * (x - np.asarray(caption_style, dtype=np.float32))).astype(np.float32)
