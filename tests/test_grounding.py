@@ -157,3 +157,12 @@ def test_standardizing_is_folded_back_exactly():
     torch.testing.assert_close(dec.init_state((v - shift) / scale), before, rtol=1e-4, atol=1e-5)
     fold_conditioning(dec, shift, scale)
     torch.testing.assert_close(dec.init_state(v), before, rtol=1e-4, atol=1e-5)
+
+
+def test_bow_loss_can_skip_the_most_frequent_words():
+    from storyteller.train.decoder import bow_loss
+    logits = torch.zeros(1, 6)
+    y = torch.tensor([[2, 3, 5, 0]])
+    mask = torch.tensor([[True, True, True, False]])
+    assert torch.isclose(bow_loss(logits, y, mask), torch.tensor(3 * np.log(6.0), dtype=torch.float32))
+    assert torch.isclose(bow_loss(logits, y, mask, skip=2), torch.tensor(np.log(6.0), dtype=torch.float32))

@@ -35,6 +35,7 @@ class DecoderConfig:
     word_dropout: float = 0.0  # share of previous-word inputs replaced by UNK (training only, Bowman et al. 2016)
     bow_weight: float = 0.0    # weight of the bag-of-words loss on the initial state (training only, Zhao et al. 2017)
     standardize: bool = False  # train on centred, rescaled conditioning vectors (folded back into ff_state)
+    bow_skip: int = 0          # the bag-of-words loss ignores the vocabulary's first (most frequent) words
     batch_size: int = 64
     epochs: int = 6
     lr: float = 2e-3
@@ -154,7 +155,8 @@ def train_decoder(
         hs = model.hidden(c, inputs, cfg.dropout)
         loss = nn.functional.cross_entropy(output_on(model.logits, hs, mask), y[mask], reduction="sum")
         if "bow" in modules and model.training:  # held-out perplexity stays the language model's alone
-            loss = loss + cfg.bow_weight * bow_loss(modules["bow"](model.init_state(c)), y, mask)
+            loss = loss + cfg.bow_weight * bow_loss(modules["bow"](model.init_state(c)), y, mask,
+                                                   cfg.bow_skip)
         return loss, int(mask.sum())
 
     epoch, history = fit("decoder", modules, opt, cfg, train, held, batch_loss, gen, ckpt, resume=resume,
@@ -248,6 +250,8 @@ def check_config(cfg: DecoderConfig) -> None:
         raise InputError(f"word_dropout (--word-dropout) = {cfg.word_dropout}: give a share in [0, 1), e.g. 0.25")
     if not (isinstance(cfg.bow_weight, (int, float)) and math.isfinite(cfg.bow_weight) and cfg.bow_weight >= 0):
         raise InputError(f"bow_weight (--bow-weight) = {cfg.bow_weight}: give a finite weight >= 0, e.g. 1.0")
+    if not (isinstance(cfg.bow_skip, int) and cfg.bow_skip >= 0):
+        raise InputError(f"bow_skip = {cfg.bow_skip}: give a whole number of words >= 0, e.g. 200")
 
 
 def drop_words(y: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
@@ -258,13 +262,15 @@ def drop_words(y: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
     return torch.where(keep.to(y.device) | (y == 0), y, torch.ones_like(y))
 
 
-def bow_loss(logits: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def bow_loss(logits: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, skip: int = 0) -> torch.Tensor:
     """Bag-of-words loss (Zhao et al. 2017, "Learning discourse-level diversity..."): the summed negative
     log-likelihood of each passage's words (``y`` (B, T), real positions ``mask``) under one softmax ``logits``
     (B, V) computed from the initial state alone, so that the state must say which words come. ``<eos>`` and UNK
-    (ids 0, 1) are not counted. Returns a 0-d float32 tensor (summed over the batch, like the main loss)."""
+    (ids 0, 1) are not counted, nor the ``skip`` words after them (the most frequent words of a dictionary made
+    by ``build_dictionary``: "the", "of", ... say nothing of what a passage is about). Returns a 0-d float32
+    tensor (summed over the batch, like the main loss)."""
     logp = torch.log_softmax(logits, -1).gather(1, y)
-    return -(logp * (mask & (y > 1))).sum()
+    return -(logp * (mask & (y > 1 + skip))).sum()
 
 
 def passage_vectors_mean(stv: st.SkipThoughts, passages: Sequence[Sequence[str]]) -> np.ndarray:

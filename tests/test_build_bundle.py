@@ -1,0 +1,71 @@
+"""``scripts/build_default_bundle.py --tiny``: the whole build (every stage, toy sizes) writes a bundle that loads
+and tells a story, its decoder is trained on teacher passages conditioned on story-time vectors, ``--until`` stops
+after a stage, and ``--from-bundle`` reuses the skip-thoughts and starts the decoder from the given bundle's."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "build_default_bundle.py"
+
+
+def build(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), "--tiny", "--threads", "1", *args], capture_output=True,
+                          text=True, timeout=900, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def tiny_bundle(tmp_path_factory):
+    if not (ROOT / "data" / "teacher" / "passages.jsonl").is_file():
+        pytest.skip("data/teacher/passages.jsonl is missing")
+    tmp = tmp_path_factory.mktemp("build")
+    proc = build("--work", str(tmp / "work"), "--out", str(tmp / "bundle"), "--until", "vse")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp / "work" / "vse.done.json").is_file() and not (tmp / "work" / "styles.npz").exists()
+    assert not (tmp / "bundle").exists()
+    proc = build("--work", str(tmp / "work"), "--out", str(tmp / "bundle"))  # goes on from the VSE
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return tmp
+
+
+def test_tiny_build_writes_a_bundle_that_tells_a_story(tiny_bundle):
+    import storyteller
+
+    out = tiny_bundle / "bundle"
+    manifest = json.loads((out / "manifest.json").read_text())
+    mix = manifest["training"]["decoder"]["mix"]
+    assert mix["teacher"] > 1000 and mix["teacher_groups"] >= 500 and mix["austen"] == 200
+    assert "data/teacher/passages.jsonl" in manifest["sources"]
+    assert manifest["metrics"]["conditioning"]["gain"] > 1
+    teller = storyteller.load(out)
+    story = teller.tell(ROOT / "images" / "cat.jpg", num_beams=2, max_new_tokens=20)
+    assert story.text.strip() and len(story.captions) == 100
+
+
+def test_from_bundle_reuses_skipthoughts_and_extends_the_decoder(tiny_bundle):
+    from storyteller import decoder
+
+    first = tiny_bundle / "bundle"
+    proc = build("--work", str(tiny_bundle / "work2"), "--out", str(tiny_bundle / "bundle2"), "--from-bundle",
+                 str(first))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = tiny_bundle / "bundle2"
+    for name in ("skipthoughts/uni_skip.safetensors", "skipthoughts/bi_skip.safetensors", "skipthoughts/utable.npy"):
+        assert (out / name).read_bytes() == (first / name).read_bytes()
+    old = decoder.load_model(first / "decoder.safetensors", first / "decoder.dictionary.json")
+    new = decoder.load_model(out / "decoder.safetensors", out / "decoder.dictionary.json")
+    assert all(new.word_idict[i] == w for i, w in old.word_idict.items())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["training"]["skipthoughts"]["from_bundle"] == str(first)
+
+
+def test_a_bad_from_bundle_is_one_line(tmp_path):
+    proc = build("--work", str(tmp_path / "w"), "--out", str(tmp_path / "b"), "--from-bundle", str(tmp_path),
+                 "--until", "skipthoughts")
+    assert proc.returncode != 0
+    assert "--from-bundle" in proc.stderr and "Traceback" not in proc.stderr
