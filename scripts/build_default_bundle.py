@@ -92,7 +92,8 @@ FULL = {
 FROM_BUNDLE = {
     "decoder_focus": DecoderConfig(dim_word=256, dim=768, max_words=16000, epochs=3, lr=1e-3, word_dropout=0.15,
                                    bow_weight=3.0, bow_skip=200, standardize=True, heldout=0.02),
-    "focus": {"austen_passages": 400, "novel_passages": 0, "teacher_repeats": 5, "k": 100, "max_teacher_tokens": 250},
+    "focus": {"austen_passages": 400, "novel_passages": 0, "teacher_repeats": 5, "k": 100, "max_teacher_tokens": 250,
+              "subject_first": True},
     "decoder": DecoderConfig(dim_word=256, dim=768, max_words=16000, epochs=4, lr=1e-3, word_dropout=0.15,
                              bow_weight=1.0, standardize=True),
     "grounding": {"austen_passages": 2500, "novel_passages": 2500, "teacher_repeats": 3, "k": 100,
@@ -446,8 +447,12 @@ def decoder_training_set(work: Path, data: dict, passages: list[list[str]], stv:
     teacher = read_passages(TEACHER) if TEACHER.is_file() else []
     known = set(data["group_names"])
     teacher = [t for t in teacher if t["group"] in known]
-    t_tokens = [[w for sent in doc for w in sent][: g["max_teacher_tokens"]]
-                for doc in tokenised([t["text"] for t in teacher])]
+    docs = tokenised([t["text"] for t in teacher])
+    if g.get("subject_first"):  # start where the passage names its subject (drop those that never do)
+        nouns = group_nouns(args.captions)
+        cut = [subject_first(doc, nouns[t["group"]]) for t, doc in zip(teacher, docs)]
+        teacher, docs = [t for t, d in zip(teacher, cut) if d], [d for d in cut if d]
+    t_tokens = [[w for sent in doc for w in sent][: g["max_teacher_tokens"]] for doc in docs]
     t_groups = [t["group"] for t in teacher] * g["teacher_repeats"]
     vse = embedding.load_model(work / "vse.safetensors")
     ctx = story_time_contexts(t_groups, group_classes(data["group_names"], data["groups"], data["classes"]), vse,
@@ -461,6 +466,24 @@ def decoder_training_set(work: Path, data: dict, passages: list[list[str]], stv:
            "teacher_groups": len(set(t_groups)), "teacher_repeats": g["teacher_repeats"]}
     return (books + novels + t_tokens * g["teacher_repeats"],
             np.concatenate(vecs + [ctx]).astype(np.float32), mix)
+
+
+def group_nouns(folder: Path) -> dict[str, set[str]]:
+    """Subject group name -> the lower-case words of its nouns (``groups.json``: "golden retriever" gives both)."""
+    groups = json.loads((folder / "groups.json").read_text())
+    if isinstance(groups, dict):
+        groups = groups.get("groups", groups)
+    return {g["name"]: {w for n in g["nouns"] for w in n.lower().split()} for g in groups}
+
+
+def subject_first(doc: list[list[str]], nouns: set[str]) -> list[list[str]]:
+    """The sentences of ``doc`` from the first one that names a word of ``nouns`` on (empty when none does):
+    the small teacher LM opens most passages with the same stock scene-setting ("As I stood at the edge of ..."),
+    and a decoder trained on those openings starts every story with them whatever its conditioning says."""
+    for i, sent in enumerate(doc):
+        if any(w.lower() in nouns for w in sent):
+            return doc[i:]
+    return []
 
 
 def initial_decoder(bundle: Path | None) -> decoder.Decoder | None:

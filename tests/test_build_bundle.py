@@ -69,3 +69,15 @@ def test_a_bad_from_bundle_is_one_line(tmp_path):
                  "--until", "skipthoughts")
     assert proc.returncode != 0
     assert "--from-bundle" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_subject_first_starts_a_teacher_passage_where_it_names_its_subject():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("build_default_bundle", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    doc = [["As", "I", "stood", "at", "the", "edge", "."], ["The", "Zebra", "grazed", "."], ["It", "ran", "."]]
+    assert mod.subject_first(doc, {"zebra"}) == doc[1:]
+    assert mod.subject_first(doc, {"owl"}) == []
+    nouns = mod.group_nouns(ROOT / "data" / "captions")
+    assert {"golden", "retriever", "dog"} <= nouns["dog"]
