@@ -22,7 +22,7 @@ Stages, each resumable (finished stages are skipped, interrupted training resume
      settings, metrics)
 
     python scripts/build_default_bundle.py                 # full build (GPU if present, else 2 CPU cores)
-    python scripts/build_default_bundle.py --from-bundle storyteller/bundle --out /tmp/b   # how the bundle was made
+    python scripts/build_default_bundle.py --from-bundle storyteller/bundle --out /tmp/b   # start from the shipped bundle
     python scripts/build_default_bundle.py --tiny --out /tmp/b   # a minutes-long smoke build with toy sizes
     python scripts/build_default_bundle.py --until vse           # stop after a stage (the same command goes on)
     python scripts/build_default_bundle.py --add-styles          # only add EXTRA_STYLES to the bundle as it is
