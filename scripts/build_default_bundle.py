@@ -22,8 +22,8 @@ Stages, each resumable (finished stages are skipped, interrupted training resume
      settings, metrics)
 
     python scripts/build_default_bundle.py                 # full build (GPU if present, else 2 CPU cores)
-    python scripts/build_default_bundle.py --from-bundle storyteller/bundle --out /tmp/b   # start from the shipped bundle
-    python scripts/build_default_bundle.py --tiny --out /tmp/b   # a minutes-long smoke build with toy sizes
+    python scripts/build_default_bundle.py --from-bundle storyteller/bundle --out /tmp/b   # from the shipped one
+    python scripts/build_default_bundle.py --tiny --out /tmp/b   # a half-minute smoke build with toy sizes
     python scripts/build_default_bundle.py --until vse           # stop after a stage (the same command goes on)
     python scripts/build_default_bundle.py --add-styles          # only add EXTRA_STYLES to the bundle as it is
 """
@@ -41,6 +41,7 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -51,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 from storyteller import decoder, embedding  # noqa: E402
 from storyteller import skipthoughts as st  # noqa: E402
 from storyteller.config import write_config  # noqa: E402
+from storyteller.errors import StorytellerError  # noqa: E402
 from storyteller.store import atomic_write, sha256_file  # noqa: E402
 from storyteller.tokenize import word_tokenize  # noqa: E402
 from storyteller.train import corpus  # noqa: E402
@@ -75,7 +77,7 @@ DEFAULT_OUT = ROOT / "storyteller" / "bundle"
 
 # The bundle's settings, named once. Sizes are chosen so the bundle stays under 60 MiB (float16 on disk) and a
 # story takes seconds on 2 CPU cores; the original's sizes are given for comparison.
-FULL = {
+FULL: dict[str, Any] = {
     "skipthoughts": SkipThoughtConfig(dim_word=256, uni_dim=640, bi_dim=320, dec_dim=384, max_words=14000,
                                       min_count=2, out_words=6000, epochs=3),   # 620 / 2400 / 1200
     "decoder": DecoderConfig(dim_word=256, dim=768, max_words=16000, epochs=12, word_dropout=0.15, bow_weight=1.0,
@@ -89,7 +91,7 @@ FULL = {
 }
 # --from-bundle: the decoder starts from the bundle's and is fine-tuned on a sample of the book passages, then
 # (focus) on the teacher passages with fresh story-time vectors and a few Austen passages.
-FROM_BUNDLE = {
+FROM_BUNDLE: dict[str, Any] = {
     "decoder_focus": DecoderConfig(dim_word=256, dim=768, max_words=16000, epochs=3, lr=1e-3, word_dropout=0.15,
                                    bow_weight=3.0, bow_skip=200, standardize=True, heldout=0.02),
     "focus": {"austen_passages": 400, "novel_passages": 0, "teacher_repeats": 5, "k": 100, "max_teacher_tokens": 250,
@@ -99,7 +101,7 @@ FROM_BUNDLE = {
     "grounding": {"austen_passages": 2500, "novel_passages": 2500, "teacher_repeats": 3, "k": 100,
                   "max_teacher_tokens": 250},
 }
-TINY = {
+TINY: dict[str, Any] = {
     "skipthoughts": SkipThoughtConfig(dim_word=16, uni_dim=24, bi_dim=12, dec_dim=16, max_words=600,
                                       out_words=300, epochs=1),
     "decoder": DecoderConfig(dim_word=16, dim=24, max_words=300, epochs=1, standardize=True),
@@ -107,6 +109,15 @@ TINY = {
     "passages": {"min_tokens": 40, "max_tokens": 120, "stride": 8},
     "grounding": {"austen_passages": 200, "novel_passages": 100, "teacher_repeats": 1, "k": 20,
                   "max_teacher_tokens": 120},
+}
+
+# --tiny --from-bundle: the same two phases at toy sizes.
+TINY_FROM_BUNDLE: dict[str, Any] = {
+    "decoder": DecoderConfig(dim_word=16, dim=24, max_words=400, epochs=1, standardize=True, bow_weight=1.0),
+    "decoder_focus": DecoderConfig(dim_word=16, dim=24, max_words=400, epochs=1, standardize=True, bow_weight=1.0,
+                                   bow_skip=50),
+    "focus": {"austen_passages": 50, "novel_passages": 0, "teacher_repeats": 1, "k": 20, "max_teacher_tokens": 120,
+              "subject_first": True},
 }
 
 # Named book styles beyond Austen: name -> the novels (data/novels/<stem>.txt.gz) whose passages it averages.
@@ -126,6 +137,11 @@ BUNDLE_HEADER = ("# The default model bundle of storyteller, built by scripts/bu
 
 
 STAGES = ("tokenise", "skipthoughts", "vse", "styles", "decoder")
+
+
+def stopped(stage: str) -> int:
+    log(f"stopped after stage '{stage}' (--until); the same command without --until goes on from here")
+    return 0
 
 
 def log(msg: str) -> None:
@@ -287,11 +303,24 @@ def add_styles(out: Path, work: Path, settings: dict, args: argparse.Namespace) 
 
 
 def main() -> int:
+    """Run the build; a bad input or setting (:class:`StorytellerError`) is one line on stderr, exit status 2
+    (``--debug`` shows the traceback)."""
+    try:
+        return run()
+    except (StorytellerError, OSError) as e:
+        if "--debug" in sys.argv:
+            raise
+        print(f"build_default_bundle: {e}", file=sys.stderr)
+        return 2
+
+
+def run() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="bundle folder (default storyteller/bundle)")
-    ap.add_argument("--work", type=Path, default=ROOT / "work" / "bundle", help="checkpoints and caches")
+    ap.add_argument("--work", type=Path, default=ROOT / "work" / "bundle",
+                    help="checkpoints and caches (default: work/bundle in the repository, git-ignored)")
     ap.add_argument("--device", default="auto", help="auto (cuda if present), cpu or cuda")
-    ap.add_argument("--tiny", action="store_true", help="a seconds-long smoke build with toy sizes")
+    ap.add_argument("--tiny", action="store_true", help="a smoke build with toy sizes (about half a minute)")
     ap.add_argument("--time-budget", type=float, default=None,
                     help="stop training after this many seconds (resume later with the same command)")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -302,14 +331,16 @@ def main() -> int:
     ap.add_argument("--from-bundle", type=Path, default=None, metavar="DIR",
                     help="reuse the skip-thoughts of the bundle in DIR (stage 2 is not trained) and start the decoder "
                          "from its decoder (vocabulary extended); every other stage runs as usual")
+    ap.add_argument("--debug", action="store_true", help="show the traceback of an error")
     ap.add_argument("--until", choices=STAGES, default=None,
                     help="stop after this stage (its results stay in --work; the same command without --until goes on)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     settings = TINY if args.tiny else FULL
-    if args.from_bundle is not None and not args.tiny:
-        settings = {**FULL, **FROM_BUNDLE}
+    if args.from_bundle is not None:
+        settings = {**TINY, **TINY_FROM_BUNDLE} if args.tiny else {**FULL, **FROM_BUNDLE}
+        check_from_bundle(args.from_bundle, settings["decoder"], "--tiny " if args.tiny else "")
     work, out = args.work, args.out
     work.mkdir(parents=True, exist_ok=True)
     if args.add_styles:
@@ -320,7 +351,7 @@ def main() -> int:
     data = stage_tokenise(work, args.tiny, args.captions)
     log(f"{sum(len(d) for d in data['docs'])} Austen sentences, {len(data['captions'])} captions")
     if args.until == "tokenise":
-        return 0
+        return stopped("tokenise")
 
     # 2. skip-thoughts (trained, or those of --from-bundle)
     skdir = work / "skipthoughts"
@@ -340,7 +371,7 @@ def main() -> int:
     metrics["skipthoughts"] = json.loads((skdir / "done.json").read_text())
     stv = st.load_model(skdir, skdir)
     if args.until == "skipthoughts":
-        return 0
+        return stopped("skipthoughts")
 
     # 3. VSE (before the decoder: the decoder's grounding passages are conditioned on what it retrieves)
     vse_path = work / "vse.safetensors"
@@ -354,7 +385,7 @@ def main() -> int:
         (work / "vse.done.json").write_text(json.dumps(m))
     metrics["vse"] = json.loads((work / "vse.done.json").read_text())
     if args.until == "vse":
-        return 0
+        return stopped("vse")
 
     # 4. passages and style vectors
     p = settings["passages"]
@@ -373,7 +404,7 @@ def main() -> int:
     extra_styles = stage_extra_styles(work, stv, settings, args.tiny, args.device)
     metrics["calibration"] = conditioning_scales(work, data, settings)
     if args.until == "styles":
-        return 0
+        return stopped("styles")
 
     # 5. decoder
     dec_path = work / "decoder.safetensors"
@@ -404,6 +435,8 @@ def main() -> int:
                 return 3
             (work / "decoder_focus.done.json").write_text(json.dumps({**m, "mix": mix}))
         metrics["decoder_focus"] = json.loads((work / "decoder_focus.done.json").read_text())
+    if args.until == "decoder":
+        return stopped("decoder")
 
     # 6. the decoder's conditioning scale (see train.decoder.calibrate_conditioning), measured in stage 4
     log(f"conditioning gain {metrics['calibration']['gain']:.2f} "
@@ -493,6 +526,31 @@ def initial_decoder(bundle: Path | None) -> decoder.Decoder | None:
     dec = decoder.load_model(bundle / "decoder.safetensors", bundle / "decoder.dictionary.json")
     uncalibrate_conditioning(dec, np.load(bundle / "austen_style.npy"))
     return dec
+
+
+def check_from_bundle(bundle: Path, cfg: DecoderConfig, mode: str) -> None:
+    """Before any work: ``bundle`` must be a bundle folder written by this script (a manifest, skip-thoughts, a
+    decoder and the Austen style) whose decoder has the sizes the decoder settings train (training starts from
+    its weights). Raises :class:`SystemExit` with one line naming the problem."""
+    where = f"--from-bundle {bundle}"
+    missing = [n for n in ("manifest.json", "skipthoughts", "decoder.json", "decoder.safetensors",
+                           "decoder.dictionary.json", "austen_style.npy") if not (bundle / n).exists()]
+    if missing:
+        raise SystemExit(f"{where}: not a bundle written by this script (missing {', '.join(missing)}); give a "
+                         "bundle folder such as storyteller/bundle")
+    try:
+        manifest = json.loads((bundle / "manifest.json").read_text())
+        opts = json.loads((bundle / "decoder.json").read_text())
+        sizes = (int(opts["dim_word"]), int(opts["dim"]))
+        if not isinstance(manifest, dict):
+            raise TypeError
+    except (OSError, ValueError, KeyError, TypeError):
+        raise SystemExit(f"{where}: its manifest.json or decoder.json is not what this script writes; give a "
+                         "bundle folder such as storyteller/bundle") from None
+    if sizes != (cfg.dim_word, cfg.dim):
+        raise SystemExit(f"{where}: its decoder has dim_word {sizes[0]}, dim {sizes[1]}, but the "
+                         f"{mode}build trains dim_word {cfg.dim_word}, dim {cfg.dim}; give a bundle built with the "
+                         f"same settings ({'another --tiny build' if mode else 'e.g. storyteller/bundle'})")
 
 
 def reuse_skipthoughts(bundle: Path, skdir: Path) -> dict:

@@ -128,10 +128,19 @@ def _raise() -> str:
 
 
 def load_plan(path: Path) -> list[dict]:
-    """The planned items (``id``, ``group``, ``captions``, ``chunk``, ``seed``, ``style``, ``max_new_tokens``)."""
+    """The planned items (``id``, ``group``, ``captions``, ``chunk``, ``seed``, ``style``, ``max_new_tokens``);
+    an :class:`InputError` naming the line of an item whose values have the wrong types."""
     if not path.exists():
         return []
-    return read_jsonl(path, "plan (plan.jsonl)", PLAN_KEYS)
+    plan = read_jsonl(path, "plan (plan.jsonl)", PLAN_KEYS)
+    for n, it in enumerate(plan, 1):
+        ok = (all(isinstance(it[k], str) for k in ("id", "group", "style"))
+              and all(type(it[k]) is int for k in ("chunk", "seed", "max_new_tokens"))
+              and isinstance(it["captions"], list) and all(isinstance(c, str) for c in it["captions"]))
+        if not ok:
+            raise InputError(f"{path}, item {n}: id, group and style must be strings, chunk, seed and max_new_tokens "
+                             "whole numbers, captions a list of strings; restore the plan from git")
+    return plan
 
 
 def extend_plan(plan: list[dict], items: list[dict], args: argparse.Namespace) -> list[dict]:
@@ -208,6 +217,9 @@ def run() -> int:
     from storyteller.lm import LMWriter
 
     plan = load_plan(args.plan)
+    if not plan and args.out.is_file() and args.out.stat().st_size > 0:
+        raise InputError(f"--plan {args.plan} is missing or empty, but --out {args.out} already holds passages: give "
+                         "the plan they were written from (data/teacher/plan.jsonl), or a new --out for a new plan")
     if not plan or args.extend:
         plan = extend_plan(plan, make_items(args.pool, args.per_group, args.captions, args.seed), args)
         write_plan(args.plan, plan)

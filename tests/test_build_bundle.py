@@ -26,6 +26,7 @@ def tiny_bundle(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("build")
     proc = build("--work", str(tmp / "work"), "--out", str(tmp / "bundle"), "--until", "vse")
     assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "stopped after stage 'vse' (--until)" in proc.stdout
     assert (tmp / "work" / "vse.done.json").is_file() and not (tmp / "work" / "styles.npz").exists()
     assert not (tmp / "bundle").exists()
     proc = build("--work", str(tmp / "work"), "--out", str(tmp / "bundle"))  # goes on from the VSE
@@ -62,6 +63,7 @@ def test_from_bundle_reuses_skipthoughts_and_extends_the_decoder(tiny_bundle):
     assert all(new.word_idict[i] == w for i, w in old.word_idict.items())
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["training"]["skipthoughts"]["from_bundle"] == str(first)
+    assert manifest["training"]["decoder_focus"]["mix"]["austen"] == 50  # the second (focus) phase ran
 
 
 def test_a_bad_from_bundle_is_one_line(tmp_path):
@@ -81,3 +83,11 @@ def test_subject_first_starts_a_teacher_passage_where_it_names_its_subject():
     assert mod.subject_first(doc, {"owl"}) == []
     nouns = mod.group_nouns(ROOT / "data" / "captions")
     assert {"golden", "retriever", "dog"} <= nouns["dog"]
+
+
+def test_a_bundle_of_other_sizes_is_refused_before_any_work(tmp_path):
+    proc = build("--work", str(tmp_path / "w"), "--out", str(tmp_path / "b"), "--from-bundle",
+                 str(ROOT / "storyteller" / "bundle"))
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "dim_word 256, dim 768" in proc.stderr and "--tiny" in proc.stderr
+    assert not (tmp_path / "w").exists() and not (tmp_path / "b").exists()

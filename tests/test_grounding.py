@@ -166,3 +166,30 @@ def test_bow_loss_can_skip_the_most_frequent_words():
     mask = torch.tensor([[True, True, True, False]])
     assert torch.isclose(bow_loss(logits, y, mask), torch.tensor(3 * np.log(6.0), dtype=torch.float32))
     assert torch.isclose(bow_loss(logits, y, mask, skip=2), torch.tensor(np.log(6.0), dtype=torch.float32))
+
+
+def test_uncalibrate_refuses_a_bad_center_and_leaves_the_decoder_as_it_was():
+    dec = small_decoder(["a", "b"])
+    center = np.linspace(-1, 1, 6).astype(np.float32)
+    calibrate_conditioning(dec, center, 5.0)
+    W, b0 = dec.ff_state.weight.detach().clone(), dec.ff_state.bias.detach().clone()
+    for bad in (np.zeros(5, np.float32), np.full(6, np.nan, np.float32), "abc"):
+        with pytest.raises(InputError, match="center"):
+            uncalibrate_conditioning(dec, bad)
+        assert torch.equal(dec.ff_state.weight, W) and torch.equal(dec.ff_state.bias, b0)
+        assert dec.options["conditioning_gain"] == 5.0
+
+
+def test_training_and_retrieval_refuse_degenerate_inputs(tmp_path, stv):
+    with pytest.raises(InputError, match="at least 2 tokenised passages"):
+        train_decoder([], stv, tmp_path / "d.safetensors", DecoderConfig(dim_word=8, dim=12), device="cpu")
+    with pytest.raises(InputError, match="at least 2 tokenised passages"):
+        train_decoder(["a cat", "a dog"], stv, tmp_path / "d.safetensors", DecoderConfig(dim_word=8, dim=12),
+                      device="cpu")
+    with pytest.raises(InputError, match="bow_skip"):
+        train_decoder([["a"], ["b"]], stv, tmp_path / "d.safetensors", DecoderConfig(bow_skip=True), device="cpu")
+    vse = embedding.VSE(10, 4, 5, 1000).eval()
+    with pytest.raises(InputError, match="k = 0"):
+        retrieved_means(vse, np.ones((3, 5), np.float32), np.ones((3, 2), np.float32),
+                        np.ones((1, 1000), np.float32), k=0)
+    assert not (tmp_path / "d.safetensors").exists()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,24 @@ def test_coverage_order_writes_the_least_covered_subjects_first():
     have = {"cat#0", "dog#0"}
     assert tp.coverage_order([1, 2, 3], chunks, have) == [2, 3, 1]
     assert tp.coverage_order([1, 3], chunks, have | {"owl#0"}) == [1, 3]  # ties stay in plan order
+
+
+@pytest.mark.parametrize("bad", [{"group": ["a"]}, {"chunk": "0"}, {"chunk": None}, {"id": ["x"]}])
+def test_plan_items_of_the_wrong_types_are_one_line(tmp_path, bad):
+    tp = _script()
+    item = {"id": "cat#0", "group": "cat", "captions": ["A cat"], "chunk": 0, "seed": 0, "style": "s",
+            "max_new_tokens": 10}
+    f = tmp_path / "plan.jsonl"
+    f.write_text(json.dumps({**item, **bad}) + "\n")
+    with pytest.raises(InputError, match=r"plan\.jsonl, item 1: id, group and style must be strings"):
+        tp.load_plan(f)
+
+
+def test_a_missing_plan_beside_written_passages_is_refused(tmp_path):
+    out = tmp_path / "p.jsonl"
+    out.write_text(_rec(0) + "\n")
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "teacher_passages.py"), "--plan",
+                           str(tmp_path / "nope" / "plan.jsonl"), "--out", str(out), "--limit", "0"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "already holds passages" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "nope").exists()

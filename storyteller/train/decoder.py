@@ -92,6 +92,8 @@ def train_decoder(
     """
     cfg = config or DecoderConfig()
     check_config(cfg)
+    if isinstance(passages, str) or len(passages) < 2 or any(isinstance(p, str) for p in passages):
+        raise InputError("passages: give at least 2 tokenised passages (lists of words), e.g. from make_passages")
     world = setup(device)
     dev = world.device
     gen = seed_everything(cfg.seed)
@@ -109,7 +111,8 @@ def train_decoder(
         ctx = torch.from_numpy(np.ascontiguousarray(contexts, dtype=np.float32))
         if ctx.ndim != 2 or len(ctx) != len(passages) or not torch.isfinite(ctx).all():
             raise InputError(f"contexts: give finite float32 (len(passages)={len(passages)}, dimctx) vectors, got "
-                             f"shape {tuple(ctx.shape)}")
+                             f"shape {tuple(ctx.shape)}"
+                             + ("" if ctx.ndim != 2 or torch.isfinite(ctx).all() else " with NaN or inf values"))
     elif world.size == 1:
         ctx = torch.from_numpy(st.encode(stv, texts, preprocessed=True, verbose=True, batch_size=256))
     else:  # each process encodes its share, then all have all (the same float32 vectors on every process)
@@ -236,12 +239,24 @@ def fold_conditioning(dec: dec_mod.Decoder, shift: torch.Tensor, scale: torch.Te
 def uncalibrate_conditioning(dec: dec_mod.Decoder, center: np.ndarray) -> None:
     """Undo :func:`calibrate_conditioning` in place, using the gain recorded in ``dec.options``
     (``conditioning_gain``; nothing to undo without it): ``W = W' / gain``, ``b0 = b0' - (1 - gain) W b``."""
-    gain = dec.options.pop("conditioning_gain", None)
+    gain = dec.options.get("conditioning_gain")
     if gain is None:
         return
     W, b0 = dec.ff_state.weight, dec.ff_state.bias
+    try:
+        c = torch.as_tensor(np.asarray(center, dtype=np.float32), device=W.device)
+    except (TypeError, ValueError):
+        raise InputError(f"center: give the book style the decoder was calibrated around, a ({W.shape[1]},) "
+                         f"float vector; got {type(center).__name__}") from None
+    if c.shape != (W.shape[1],) or not torch.isfinite(c).all():
+        raise InputError(f"center: give the finite ({W.shape[1]},) book style the decoder was calibrated around; "
+                         f"got shape {tuple(c.shape)}")
+    if not (isinstance(gain, (int, float)) and math.isfinite(gain) and gain != 0):
+        raise InputError(f"the decoder's conditioning_gain is {gain!r}; a calibrated decoder has a finite, "
+                         "non-zero gain")
+    dec.options.pop("conditioning_gain")  # (checked first: a refused call leaves the decoder as it was)
     W.div_(float(gain))
-    b0.sub_((1.0 - float(gain)) * (W @ torch.as_tensor(np.asarray(center, dtype=np.float32), device=W.device)))
+    b0.sub_((1.0 - float(gain)) * (W @ c))
 
 
 def check_config(cfg: DecoderConfig) -> None:
@@ -250,7 +265,7 @@ def check_config(cfg: DecoderConfig) -> None:
         raise InputError(f"word_dropout (--word-dropout) = {cfg.word_dropout}: give a share in [0, 1), e.g. 0.25")
     if not (isinstance(cfg.bow_weight, (int, float)) and math.isfinite(cfg.bow_weight) and cfg.bow_weight >= 0):
         raise InputError(f"bow_weight (--bow-weight) = {cfg.bow_weight}: give a finite weight >= 0, e.g. 1.0")
-    if not (isinstance(cfg.bow_skip, int) and cfg.bow_skip >= 0):
+    if not (isinstance(cfg.bow_skip, int) and not isinstance(cfg.bow_skip, bool) and cfg.bow_skip >= 0):
         raise InputError(f"bow_skip = {cfg.bow_skip}: give a whole number of words >= 0, e.g. 200")
 
 

@@ -41,6 +41,8 @@ def retrieved_means(vse: embedding.VSE, caption_embeddings: np.ndarray, caption_
     if len(caption_embeddings) != len(caption_vectors):
         raise InputError(f"{len(caption_embeddings)} caption embeddings but {len(caption_vectors)} skip-thought "
                          "vectors; give both for the same caption pool")
+    if not (isinstance(k, int) and k >= 1) or len(caption_vectors) == 0:
+        raise InputError(f"k = {k!r} over {len(caption_vectors)} captions: give k >= 1 and a non-empty caption pool")
     k = min(k, len(caption_vectors))
     out = np.empty((len(feats), caption_vectors.shape[1]), dtype=np.float32)
     for lo in range(0, len(feats), 256):  # bounded memory: 256 x M scores at a time
@@ -72,7 +74,7 @@ def story_time_contexts(
     exactly these vectors for the story-time input ``x - c + b``.
 
     Raises :class:`InputError` naming a group that ``classes_of`` does not know."""
-    missing = sorted({g for g in groups if g not in classes_of})
+    missing = sorted({str(g) for g in groups if g not in classes_of})
     if missing:
         raise InputError(f"subject group(s) {', '.join(missing[:5])} are not in the caption pool; the teacher "
                          "passages were written for another pool (rerun scripts/teacher_passages.py --extend)")
