@@ -39,7 +39,9 @@ import random
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -356,34 +358,31 @@ def run() -> int:
     # 2. skip-thoughts (trained, or those of --from-bundle)
     skdir = work / "skipthoughts"
     metrics = {}
-    if not (skdir / "done.json").is_file():
+
+    def skipthoughts() -> dict:
         if args.from_bundle is not None:
-            m = reuse_skipthoughts(args.from_bundle, skdir)
-        else:
-            st_docs = data["docs"] + caption_docs(data, settings["skipthoughts"].seed)
-            extra = sorted({w for toks in data["caption_tokens"] for w in toks})
-            m = train_skipthoughts(st_docs, skdir, skdir, settings["skipthoughts"], extra_words=extra,
-                                   device=args.device, resume=True, time_budget=budget(), half=False)
-            if not m["finished"]:
-                log("skip-thoughts: time budget used; run again to resume")
-                return 3
-        (skdir / "done.json").write_text(json.dumps(m))
-    metrics["skipthoughts"] = json.loads((skdir / "done.json").read_text())
+            return reuse_skipthoughts(args.from_bundle, skdir)
+        st_docs = data["docs"] + caption_docs(data, settings["skipthoughts"].seed)
+        extra = sorted({w for toks in data["caption_tokens"] for w in toks})
+        return train_skipthoughts(st_docs, skdir, skdir, settings["skipthoughts"], extra_words=extra,
+                                  device=args.device, resume=True, time_budget=budget(), half=False)
+
+    if (m := resumable_stage(skdir / "done.json", "skip-thoughts", skipthoughts)) is None:
+        return 3
+    metrics["skipthoughts"] = m
     stv = st.load_model(skdir, skdir)
     if args.until == "skipthoughts":
         return stopped("skipthoughts")
 
     # 3. VSE (before the decoder: the decoder's grounding passages are conditioned on what it retrieves)
     vse_path = work / "vse.safetensors"
-    if not (work / "vse.done.json").is_file():
-        m = train_vse(data["captions"], vse_path, settings["vse"], caption_classes=data["classes"],
-                      caption_groups=data["groups"], class_neighbours=class_neighbours(settings["vse"]),
-                      device=args.device, resume=True, time_budget=budget(), half=False)
-        if not m["finished"]:
-            log("VSE: time budget used; run again to resume")
-            return 3
-        (work / "vse.done.json").write_text(json.dumps(m))
-    metrics["vse"] = json.loads((work / "vse.done.json").read_text())
+    m = resumable_stage(work / "vse.done.json", "VSE", lambda: train_vse(
+        data["captions"], vse_path, settings["vse"], caption_classes=data["classes"], caption_groups=data["groups"],
+        class_neighbours=class_neighbours(settings["vse"]), device=args.device, resume=True, time_budget=budget(),
+        half=False))
+    if m is None:
+        return 3
+    metrics["vse"] = m
     if args.until == "vse":
         return stopped("vse")
 
@@ -406,35 +405,28 @@ def run() -> int:
     if args.until == "styles":
         return stopped("styles")
 
-    # 5. decoder
-    dec_path = work / "decoder.safetensors"
-    if not (work / "decoder.done.json").is_file():
-        train_set, contexts, mix = decoder_training_set(work, data, passages, stv, settings, metrics["calibration"],
-                                                        args)
-        init = initial_decoder(args.from_bundle)
-        m = train_decoder(train_set, stv, dec_path, settings["decoder"], device=args.device, resume=True,
-                          time_budget=budget(), half=False, contexts=contexts, init=init)
-        if not m["finished"]:
-            log("decoder: time budget used; run again to resume")
-            return 3
-        (work / "decoder.done.json").write_text(json.dumps({**m, "mix": mix}))
-    metrics["decoder"] = json.loads((work / "decoder.done.json").read_text())
-
-    # 5b. a second phase on the teacher passages (fresh story-time draws) and a few Austen passages: the mapping
-    # from a photo's vector to its subject is learnt more slowly than the book register
+    # 5. decoder, then (5b) a second phase on the teacher passages (fresh story-time draws) and a few Austen
+    # passages: the mapping from a photo's vector to its subject is learnt more slowly than the book register
+    phases = [("decoder", "grounding", work / "decoder.safetensors")]
     if "focus" in settings:
-        focus_path = work / "decoder_focus.safetensors"
-        if not (work / "decoder_focus.done.json").is_file():
-            train_set, contexts, mix = decoder_training_set(work, data, passages, stv, settings,
-                                                            metrics["calibration"], args, phase="focus")
-            init = decoder.load_model(dec_path, dec_path.with_suffix(".dictionary.json"))
-            m = train_decoder(train_set, stv, focus_path, settings["decoder_focus"], device=args.device,
-                              resume=True, time_budget=budget(), half=False, contexts=contexts, init=init)
-            if not m["finished"]:
-                log("decoder (focus): time budget used; run again to resume")
-                return 3
-            (work / "decoder_focus.done.json").write_text(json.dumps({**m, "mix": mix}))
-        metrics["decoder_focus"] = json.loads((work / "decoder_focus.done.json").read_text())
+        phases.append(("decoder_focus", "focus", work / "decoder_focus.safetensors"))
+
+    def decoder_phase(name: str, phase: str, path: Path, prev: Path | None) -> dict:
+        train_set, contexts, mix = decoder_training_set(work, data, passages, stv, settings, metrics["calibration"],
+                                                        args, phase=phase)
+        init = (decoder.load_model(prev, prev.with_suffix(".dictionary.json")) if prev
+                else initial_decoder(args.from_bundle))
+        m = train_decoder(train_set, stv, path, settings[name], device=args.device, resume=True,
+                          time_budget=budget(), half=False, contexts=contexts, init=init)
+        return {**m, "mix": mix}
+
+    prev = None
+    for name, phase, path in phases:
+        label = name.replace("_", " ")
+        if (m := resumable_stage(work / f"{name}.done.json", label, partial(decoder_phase, name, phase, path,
+                                                                             prev))) is None:
+            return 3
+        metrics[name], prev = m, path
     if args.until == "decoder":
         return stopped("decoder")
 
@@ -447,6 +439,19 @@ def run() -> int:
     write_bundle(out, work, stv, data, metrics, settings, args, extra_styles)
     log(f"bundle written to {out} in {time.monotonic() - t0:.0f} s")
     return 0
+
+
+def resumable_stage(done: Path, label: str, train: Callable[[], dict]) -> dict | None:
+    """A stage that trains under the time budget: its metrics, read from ``done`` when it finished in an earlier
+    run, else from ``train()`` (then written to ``done``); None when the budget stopped it before the end (the
+    same command resumes it from its checkpoint)."""
+    if not done.is_file():
+        m = train()
+        if not m.get("finished", False):
+            log(f"{label}: time budget used; run again to resume")
+            return None
+        done.write_text(json.dumps(m))
+    return json.loads(done.read_text())
 
 
 def sample(items: list, n: int | None, seed: int) -> list:
