@@ -65,7 +65,7 @@ from storyteller.train.decoder import (  # noqa: E402
     train_decoder,
     uncalibrate_conditioning,
 )
-from storyteller.train.grounding import group_classes, story_time_contexts  # noqa: E402
+from storyteller.train.grounding import group_classes, retrieved_means, story_time_contexts  # noqa: E402
 from storyteller.train.skipthoughts import SkipThoughtConfig, train_skipthoughts  # noqa: E402
 from storyteller.train.teacher import read_passages, tokenised  # noqa: E402
 from storyteller.train.vse import VSEConfig, load_class_neighbours, synthetic_images, train_vse  # noqa: E402
@@ -589,14 +589,11 @@ def conditioning_scales(work: Path, data: dict, settings: dict) -> dict:
     passage_offset = float(np.median(np.linalg.norm(s["passage_vecs"] - s["austen_style"], axis=1)))
     vse = embedding.load_model(work / "vse.safetensors")
     cvec = embedding.encode_sentences(vse, data["captions"])
-    by_group: dict[int, list[int]] = {}
-    for classes, g in zip(data["classes"], data["groups"]):
-        by_group.setdefault(g, classes)
+    classes_of = group_classes(data["group_names"], data["groups"], data["classes"])
     rng = np.random.default_rng(settings["vse"].seed)
-    feats = synthetic_images([by_group[g] for g in sorted(by_group)], 1000, settings["vse"], rng,
-                             class_neighbours(settings["vse"]))
-    top = np.argsort(-(embedding.encode_images(vse, feats) @ cvec.T), axis=1)[:, :100]
-    x = s["caption_vecs"][top].mean(1)
+    feats = synthetic_images([classes_of[data["group_names"][g]] for g in sorted(set(data["groups"]))], 1000,
+                             settings["vse"], rng, class_neighbours(settings["vse"]))
+    x = retrieved_means(vse, cvec, s["caption_vecs"], feats, 100)
     image_offset = float(np.median(np.linalg.norm(x - s["caption_style"], axis=1)))
     return {"passage_offset": passage_offset, "image_offset": image_offset, "gain": passage_offset / image_offset}
 
