@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 from storyteller import decoder, embedding  # noqa: E402
 from storyteller import skipthoughts as st  # noqa: E402
 from storyteller.config import write_config  # noqa: E402
-from storyteller.errors import StorytellerError  # noqa: E402
+from storyteller.errors import run_script  # noqa: E402
 from storyteller.store import atomic_write, sha256_file  # noqa: E402
 from storyteller.tokenize import word_tokenize  # noqa: E402
 from storyteller.train import corpus  # noqa: E402
@@ -307,13 +307,7 @@ def add_styles(out: Path, work: Path, settings: dict, args: argparse.Namespace) 
 def main() -> int:
     """Run the build; a bad input or setting (:class:`StorytellerError`) is one line on stderr, exit status 2
     (``--debug`` shows the traceback)."""
-    try:
-        return run()
-    except (StorytellerError, OSError) as e:
-        if "--debug" in sys.argv:
-            raise
-        print(f"build_default_bundle: {e}", file=sys.stderr)
-        return 2
+    return run_script("build_default_bundle", run)
 
 
 def run() -> int:

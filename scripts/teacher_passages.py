@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from storyteller.errors import InputError  # noqa: E402
+from storyteller.errors import InputError, run_script  # noqa: E402
 from storyteller.store import atomic_write  # noqa: E402
 
 POOL = ROOT / "data" / "captions" / "captions.jsonl"
@@ -172,13 +172,8 @@ def write_plan(path: Path, plan: list[dict]) -> None:
 
 
 def main() -> int:
-    try:
-        return run()
-    except (InputError, OSError) as e:
-        if "--debug" in sys.argv:
-            raise
-        print(f"teacher_passages: {e}", file=sys.stderr)
-        return 2
+    """Run; a bad input is one line on stderr, exit status 2 (``--debug`` shows the traceback)."""
+    return run_script("teacher_passages", run)
 
 
 def run() -> int:

@@ -6,6 +6,8 @@ it as ``storyteller: error: ...`` (``--debug`` shows the traceback).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 __all__ = ["StorytellerError", "ModelFileError", "ConfigError", "ImageError", "InputError", "DownloadError",
            "PunktDataError"]
 
@@ -42,3 +44,18 @@ class DownloadError(StorytellerError, RuntimeError):
 
 class PunktDataError(StorytellerError, ValueError):
     """The vendored Punkt sentence-splitter data is missing or corrupt."""
+
+
+def run_script(prog: str, run: Callable[[], int]) -> int:
+    """``run()`` for a command-line script (``scripts/``): a :class:`StorytellerError` or ``OSError`` becomes one
+    line ``prog: message`` on stderr and exit status 2; with ``--debug`` among the arguments it propagates (the
+    traceback), as the CLI's ``--debug`` does."""
+    import sys
+
+    try:
+        return run()
+    except (StorytellerError, OSError) as e:
+        if "--debug" in sys.argv:
+            raise
+        print(f"{prog}: {e}", file=sys.stderr)
+        return 2
