@@ -126,9 +126,9 @@ def train_decoder(
     # raw, they reach the initial state only through weights ~100x larger than an initialisation gives, so the
     # decoder learns to ignore them. Training on (v - mean) / spread and folding that back afterwards is the
     # same model at inference (ff_state's weights absorb it) with a conditioning it can learn from.
-    shift, scale = (context_standardizer(ctx[train]) if cfg.standardize
-                    else (torch.zeros(ctx.shape[1]), torch.tensor(1.0)))
-    ctx = (ctx - shift) / scale
+    if cfg.standardize:
+        shift, scale = context_standardizer(ctx[train])
+        ctx = (ctx - shift) / scale
 
     V = len(worddict) + 2
     if init is None:
@@ -137,7 +137,7 @@ def train_decoder(
     elif model.options["dimctx"] != ctx.shape[1]:
         raise InputError(f"init decoder takes {model.options['dimctx']}-d conditioning vectors, the contexts are "
                          f"{ctx.shape[1]}-d")
-    if init is not None:  # the starting decoder takes raw vectors: the same function on standardized ones
+    if init is not None and cfg.standardize:  # init takes raw vectors: the same function on standardized ones
         fold_conditioning(model, shift, scale, inverse=True)
     model = model.to(dev)
     modules: dict[str, nn.Module] = {"model": model}
@@ -165,7 +165,8 @@ def train_decoder(
     epoch, history = fit("decoder", modules, opt, cfg, train, held, batch_loss, gen, ckpt, resume=resume,
                          time_budget=time_budget, checkpoint_every=checkpoint_every, data_id=fingerprint(ids))
     model.eval().cpu()
-    fold_conditioning(model, shift, scale)
+    if cfg.standardize:
+        fold_conditioning(model, shift, scale)
     metrics = {"vocabulary": V, "train_passages": len(train), "heldout_passages": len(held), "epochs_done": epoch,
                "history": history, "config": asdict(cfg), "finished": epoch >= cfg.epochs}
     if world.main:
