@@ -14,7 +14,13 @@ from storyteller.train.decoder import (
     train_decoder,
     uncalibrate_conditioning,
 )
-from storyteller.train.grounding import group_classes, retrieved_means, story_time_contexts
+from storyteller.train.grounding import (
+    group_classes,
+    opened_passages,
+    retrieved_means,
+    story_time_contexts,
+    whole_sentences,
+)
 from storyteller.train.vse import VSEConfig
 
 
@@ -193,3 +199,82 @@ def test_training_and_retrieval_refuse_degenerate_inputs(tmp_path, stv):
         retrieved_means(vse, np.ones((3, 5), np.float32), np.ones((3, 2), np.float32),
                         np.ones((1, 1000), np.float32), k=0)
     assert not (tmp_path / "d.safetensors").exists()
+
+
+def test_whole_sentences_never_cut_a_sentence_unless_the_first_is_too_long():
+    doc = [["The", "cat", "sat", "."], ["It", "purred", "loudly", "!"], ["Then", "it", "slept", "."]]
+    assert whole_sentences(doc, 8) == ["The", "cat", "sat", ".", "It", "purred", "loudly", "!"]
+    assert whole_sentences(doc, 7) == ["The", "cat", "sat", "."]  # the second sentence does not fit whole
+    assert whole_sentences(doc, 100) == [w for s in doc for w in s]
+    assert whole_sentences(doc, 2) == ["The", "cat"]  # a first sentence longer than the limit is cut
+    with pytest.raises(InputError, match="max_tokens"):
+        whole_sentences(doc, 0)
+
+
+def test_opened_passages_start_with_a_caption_of_their_own_subject_fresh_for_each_repeat():
+    docs = [[["It", "purred", "."], ["It", "slept", "."]], [["The", "sails", "filled", "."]]]
+    openers = {"cat": [["A", "cat", "on", "a", "mat"], ["Two", "kittens", "playing", "."]],
+               "boat": [["A", "sailboat", "at", "sea"]]}
+    groups = ["cat", "boat"] * 20  # twenty repeats of both passages
+    out = opened_passages(docs, groups, openers, np.random.default_rng(0), max_tokens=9)
+    assert len(out) == 40
+    for g, toks in zip(groups, out):
+        cap = toks[:toks.index(".") + 1]
+        assert cap in ([*c, "."] if c[-1] != "." else c for c in openers[g])  # a full stop is added once
+        assert toks[-1] == "." and len(toks) <= 9
+    assert out[1] == ["A", "sailboat", "at", "sea", ".", "The", "sails", "filled", "."]
+    assert out[0][-3:] == ["It", "purred", "."]  # "It slept ." does not fit in 9 tokens after the caption
+    assert len({tuple(t) for t, g in zip(out, groups) if g == "cat"}) == 2  # repeats draw fresh captions
+    with pytest.raises(InputError, match="no captions"):
+        opened_passages(docs, ["cat", "dog"], openers, np.random.default_rng(0), 9)
+    with pytest.raises(InputError, match="3 subject groups for 2 passages"):
+        opened_passages(docs, ["cat", "boat", "cat"], openers, np.random.default_rng(0), 9)
+
+
+def test_lead_weight_makes_the_opening_words_learn_their_conditioning_sooner(tmp_path, stv):
+    """The subject is one word in a long passage: a short run barely ties it to the conditioning vector, unless
+    the passage's first words weigh more in the loss (``lead_tokens``/``lead_weight``). Held-out perplexity
+    stays unweighted."""
+    dimctx = skipthoughts.encode(stv, ["a cat ."]).shape[1]
+    tail = ["and", "it", "was", "a", "very", "fine", "day", "in", "the", "old", "town", "by", "the", "river", "."] * 3
+    passages = [["the", "cat", *tail], ["the", "dog", *tail]] * 24
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=dimctx).astype(np.float32)
+    contexts = np.stack([v, -v] * 24) + 0.05 * rng.normal(size=(48, dimctx)).astype(np.float32)
+
+    def gap(**lead) -> tuple[float, float]:
+        cfg = DecoderConfig(dim_word=8, dim=16, max_words=30, epochs=8, batch_size=16, lr=3e-3, heldout=0.1, **lead)
+        m = train_decoder(passages, stv, tmp_path / "d.safetensors", cfg, device="cpu", contexts=contexts)
+        dec = decoder.load_model(tmp_path / "d.safetensors", tmp_path / "d.dictionary.json")
+        ids = {w: i for i, w in dec.word_idict.items()}
+        y = torch.tensor([[ids["the"], ids["cat"]]])
+        with torch.no_grad():
+            lp = [torch.log_softmax(dec(torch.from_numpy(c[None]), y)[0, 1], -1) for c in (v, -v)]
+        return float((lp[0][ids["cat"]] - lp[0][ids["dog"]]) - (lp[1][ids["cat"]] - lp[1][ids["dog"]])), \
+            m["history"][-1]["heldout_loss"]
+
+    plain, weighted = gap(), gap(lead_tokens=2, lead_weight=20.0)
+    assert weighted[0] > plain[0] + 1.0, (plain, weighted)
+    with pytest.raises(InputError, match="lead_weight"):
+        train_decoder(passages, stv, tmp_path / "bad.safetensors", DecoderConfig(lead_weight=0.0), device="cpu",
+                      contexts=contexts)
+
+
+def test_openings_trained_without_eos_do_not_teach_the_decoder_to_stop(tmp_path, stv):
+    """``eos=False``: the passages are story openings (the build's captions phase), so the decoder must not learn
+    that a story ends after them; with the default it does."""
+    dimctx = skipthoughts.encode(stv, ["a cat ."]).shape[1]
+    rng = np.random.default_rng(0)
+    contexts = rng.normal(size=(40, dimctx)).astype(np.float32)
+    passages = [["the", "cat", "sat", "."]] * 40
+
+    def p_end(eos: bool) -> float:
+        cfg = DecoderConfig(dim_word=8, dim=16, max_words=30, epochs=10, batch_size=8, lr=1e-2, heldout=0.1)
+        train_decoder(passages, stv, tmp_path / "d.safetensors", cfg, device="cpu", contexts=contexts, eos=eos)
+        dec = decoder.load_model(tmp_path / "d.safetensors", tmp_path / "d.dictionary.json")
+        ids = {w: i for i, w in dec.word_idict.items()}
+        y = torch.tensor([[ids[w] for w in passages[0]] + [0]])
+        with torch.no_grad():
+            return float(torch.softmax(dec(torch.from_numpy(contexts[:1]), y)[0, -1], -1)[0])
+
+    assert p_end(True) > 0.5 > 0.05 > p_end(False)

@@ -19,7 +19,8 @@ from .. import embedding
 from ..errors import InputError
 from .vse import VSEConfig, synthetic_images
 
-__all__ = ["group_classes", "retrieved_means", "story_time_contexts"]
+__all__ = ["SENTENCE_ENDS", "group_classes", "opened_passages", "retrieved_means", "story_time_contexts",
+           "whole_sentences"]
 
 
 def group_classes(group_names: Sequence[str], caption_groups: Sequence[int],
@@ -82,3 +83,49 @@ def story_time_contexts(
     x = retrieved_means(vse, caption_embeddings, caption_vectors, feats, k)
     b = np.asarray(book_style, dtype=np.float32)
     return (b + np.float32(gain) * (x - np.asarray(caption_style, dtype=np.float32))).astype(np.float32)
+
+
+SENTENCE_ENDS = frozenset({".", "!", "?"})
+
+
+def whole_sentences(doc: Sequence[Sequence[str]], max_tokens: int) -> list[str]:
+    """The tokens of the leading sentences of ``doc`` (sentences of tokens) that fit in ``max_tokens`` together;
+    at least the first sentence, cut at ``max_tokens`` when it alone is longer. A decoder trained on passages cut
+    mid-sentence learns to stop mid-sentence; cut here, every training passage ends with a sentence end."""
+    if not (isinstance(max_tokens, int) and max_tokens >= 1):
+        raise InputError(f"max_tokens = {max_tokens!r}: give a whole number of tokens >= 1, e.g. 80")
+    out: list[str] = []
+    for sent in doc:
+        if out and len(out) + len(sent) > max_tokens:
+            break
+        out.extend(sent)
+    return out[:max_tokens]
+
+
+def opened_passages(docs: Sequence[Sequence[Sequence[str]]], groups: Sequence[str],
+                    openers: Mapping[str, Sequence[Sequence[str]]], rng: np.random.Generator,
+                    max_tokens: int) -> list[list[str]]:
+    """Training passages that open with a caption of their subject: for passage ``i`` (``docs[i % len(docs)]``,
+    about subject group ``groups[i]``), a caption drawn with ``rng`` from ``openers[groups[i]]`` (tokens; a full
+    stop is added when it has no sentence end), then the passage's leading sentences (:func:`whole_sentences`,
+    ``max_tokens`` in all). ``groups`` may repeat ``docs`` (``len(groups)`` a multiple of ``len(docs)``); each
+    repeat draws a fresh caption.
+
+    Why: the decoder sees the photo only through its initial state, and a GRU keeps a word its initial state
+    says for a few steps far more easily than for a whole sentence. A caption names the subject in its first
+    words, and the passage that follows is then about the subject through the words already written (the
+    original's stories likewise echo the retrieved captions, whose skip-thought mean conditions them).
+    Raises :class:`InputError` for a group without captions or lengths that do not line up."""
+    if not docs or len(groups) % len(docs):
+        raise InputError(f"{len(groups)} subject groups for {len(docs)} passages: give a group per passage "
+                         "(repeats allowed)")
+    missing = sorted({g for g in groups if not openers.get(g)})
+    if missing:
+        raise InputError(f"subject group(s) {', '.join(missing[:5])} have no captions to open a passage with")
+    out = []
+    for i, g in enumerate(groups):
+        cap = list(openers[g][int(rng.integers(len(openers[g])))])
+        if cap[-1] not in SENTENCE_ENDS:
+            cap.append(".")
+        out.append(cap + whole_sentences(docs[i % len(docs)], max(1, max_tokens - len(cap))))
+    return out
