@@ -36,6 +36,8 @@ class DecoderConfig:
     bow_weight: float = 0.0    # weight of the bag-of-words loss on the initial state (training only, Zhao et al. 2017)
     standardize: bool = False  # train on centred, rescaled conditioning vectors (folded back into ff_state)
     bow_skip: int = 0          # the bag-of-words loss ignores the vocabulary's first (most frequent) words
+    lead_tokens: int = 0       # the first lead_tokens words of each passage weigh lead_weight in the loss
+    lead_weight: float = 1.0   # (training only: where a story names its subject, its conditioning must decide)
     batch_size: int = 64
     epochs: int = 6
     lr: float = 2e-3
@@ -76,6 +78,7 @@ def train_decoder(
     checkpoint_every: int = 200,
     contexts: np.ndarray | None = None,
     init: dec_mod.Decoder | None = None,
+    eos: bool = True,
 ) -> dict:
     """Train on tokenised ``passages`` and write ``out_path`` (``.safetensors`` + ``.json`` +
     ``.dictionary.json``). Returns metrics including held-out perplexity.
@@ -84,7 +87,8 @@ def train_decoder(
     passage's own skip-thought vector from ``stv``, as the romance decoder was trained. ``init``: a decoder to
     start from (uncalibrated, see :func:`uncalibrate_conditioning`); its vocabulary is kept, word ids included, and
     extended by the passages' most frequent other words up to ``config.max_words``
-    (:func:`extend_vocabulary`); ``config.dim_word``/``dim``/``doutput`` must match it.
+    (:func:`extend_vocabulary`); ``config.dim_word``/``dim``/``doutput`` must match it. ``eos=False``: the
+    passages are openings of longer texts (no ``<eos>`` is appended, so none is learnt after them).
     Raises :class:`InputError` for contexts of the wrong shape or an ``init`` of other sizes.
 
     Under torchrun every process calls this with the same arguments and trains its shard of each batch
@@ -103,7 +107,7 @@ def train_decoder(
         worddict = {w: i for i, w in model.word_idict.items() if i > 1}
     else:
         worddict = build_dictionary(passages, cfg.max_words)
-    ids = [[worddict.get(w, 1) for w in p] + [0] for p in passages]
+    ids = [[worddict.get(w, 1) for w in p] + ([0] if eos else []) for p in passages]
     # Condition on each passage's own skip-thought vector (the encoder is fixed; computed once).
     stv.to(dev)
     texts = [" ".join(p) for p in passages]
@@ -156,7 +160,12 @@ def train_decoder(
             inputs = drop_words(y, cfg.word_dropout, torch.Generator().manual_seed(seed))
         c = ctx[idx].to(dev)
         hs = model.hidden(c, inputs, cfg.dropout)
-        loss = nn.functional.cross_entropy(output_on(model.logits, hs, mask), y[mask], reduction="sum")
+        if model.training and cfg.lead_tokens > 0 and cfg.lead_weight != 1.0:
+            lead = torch.arange(y.shape[1], device=dev)[None, :].expand_as(y)[mask] < cfg.lead_tokens
+            loss = (nn.functional.cross_entropy(output_on(model.logits, hs, mask), y[mask], reduction="none")
+                    * torch.where(lead, cfg.lead_weight, 1.0)).sum()
+        else:
+            loss = nn.functional.cross_entropy(output_on(model.logits, hs, mask), y[mask], reduction="sum")
         if "bow" in modules and model.training:  # held-out perplexity stays the language model's alone
             loss = loss + cfg.bow_weight * bow_loss(modules["bow"](model.init_state(c)), y, mask,
                                                    cfg.bow_skip)
@@ -261,13 +270,18 @@ def uncalibrate_conditioning(dec: dec_mod.Decoder, center: np.ndarray) -> None:
 
 
 def check_config(cfg: DecoderConfig) -> None:
-    """Refuse word dropout outside [0, 1) and a negative or non-finite BoW weight (they would train NaNs)."""
+    """Refuse word dropout outside [0, 1), a negative or non-finite BoW weight and a lead weight <= 0 (they would
+    train NaNs or nothing)."""
     if not (isinstance(cfg.word_dropout, (int, float)) and 0.0 <= cfg.word_dropout < 1.0):
         raise InputError(f"word_dropout (--word-dropout) = {cfg.word_dropout}: give a share in [0, 1), e.g. 0.25")
     if not (isinstance(cfg.bow_weight, (int, float)) and math.isfinite(cfg.bow_weight) and cfg.bow_weight >= 0):
         raise InputError(f"bow_weight (--bow-weight) = {cfg.bow_weight}: give a finite weight >= 0, e.g. 1.0")
     if not (isinstance(cfg.bow_skip, int) and not isinstance(cfg.bow_skip, bool) and cfg.bow_skip >= 0):
         raise InputError(f"bow_skip = {cfg.bow_skip}: give a whole number of words >= 0, e.g. 200")
+    if not (isinstance(cfg.lead_tokens, int) and not isinstance(cfg.lead_tokens, bool) and cfg.lead_tokens >= 0):
+        raise InputError(f"lead_tokens = {cfg.lead_tokens}: give a whole number of words >= 0, e.g. 12")
+    if not (isinstance(cfg.lead_weight, (int, float)) and math.isfinite(cfg.lead_weight) and cfg.lead_weight > 0):
+        raise InputError(f"lead_weight = {cfg.lead_weight}: give a finite weight > 0, e.g. 4.0")
 
 
 def drop_words(y: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
