@@ -63,7 +63,10 @@ def test_from_bundle_reuses_skipthoughts_and_extends_the_decoder(tiny_bundle):
     assert all(new.word_idict[i] == w for i, w in old.word_idict.items())
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["training"]["skipthoughts"]["from_bundle"] == str(first)
-    assert manifest["training"]["decoder_focus"]["mix"]["austen"] == 50  # the second (focus) phase ran
+    openers = manifest["training"]["decoder_openers"]  # captions of the pool, with story-time vectors, no <eos>
+    n_captions = sum(1 for line in (ROOT / "data" / "captions" / "captions.jsonl").open() if line.strip())
+    assert openers["mix"] == {"captions": n_captions, "caption_repeats": 1} and openers["finished"]
+    assert manifest["training"]["decoder_focus"]["mix"]["austen"] == 50  # the last (focus) phase ran after it
 
 
 def test_a_bad_from_bundle_is_one_line(tmp_path):
