@@ -278,3 +278,43 @@ def test_openings_trained_without_eos_do_not_teach_the_decoder_to_stop(tmp_path,
             return float(torch.softmax(dec(torch.from_numpy(contexts[:1]), y)[0, -1], -1)[0])
 
     assert p_end(True) > 0.5 > 0.05 > p_end(False)
+
+
+def test_openers_refuse_what_is_not_tokens_and_never_exceed_max_tokens():
+    docs = [[["It", "purred", "."]]]
+    rng = np.random.default_rng(0)
+    with pytest.raises(InputError, match="max_tokens"):
+        opened_passages(docs, ["cat"], {"cat": [["a", "cat"]]}, rng, 0)
+    with pytest.raises(InputError, match="max_tokens"):
+        opened_passages(docs, ["cat"], {"cat": [["a", "cat"]]}, rng, True)
+    with pytest.raises(InputError, match="non-empty list of words"):
+        opened_passages(docs, ["cat"], {"cat": [["a", "cat"], []]}, rng, 9)
+    with pytest.raises(InputError, match="non-empty list of words"):
+        opened_passages(docs, ["cat"], {"cat": ["a cat"]}, rng, 9)  # a string, not tokens
+    with pytest.raises(InputError, match="numpy Generator"):
+        opened_passages(docs, ["cat"], {"cat": [["a", "cat"]]}, 0, 9)
+    with pytest.raises(InputError, match="group name"):
+        opened_passages(docs, [0], {"cat": [["a", "cat"]]}, rng, 9)
+    with pytest.raises(InputError, match="sentences of tokens"):
+        whole_sentences(["a cat sat ."], 20)
+    assert opened_passages(docs, ["dog"], {"dog": [["a", "dog", "."]]}, rng, 3) == [["a", "dog", "."]]
+
+
+def test_lead_and_eos_settings_are_checked(tmp_path, stv):
+    dimctx = skipthoughts.encode(stv, ["a cat ."]).shape[1]
+    contexts = np.zeros((4, dimctx), dtype=np.float32)
+    small = {"dim_word": 8, "dim": 16, "max_words": 30}
+    with pytest.raises(InputError, match="no words"):
+        train_decoder([["a"], [], ["b"], ["c"]], stv, tmp_path / "d.safetensors", DecoderConfig(**small),
+                      device="cpu", contexts=contexts, eos=False)
+    with pytest.raises(InputError, match="eos"):
+        train_decoder([["a"]] * 4, stv, tmp_path / "d.safetensors", DecoderConfig(**small), device="cpu",
+                      contexts=contexts, eos=None)
+    for bad in (1e39, float("inf"), True):
+        with pytest.raises(InputError, match="lead_weight"):
+            train_decoder([["a"]] * 4, stv, tmp_path / "d.safetensors", DecoderConfig(**small, lead_weight=bad),
+                          device="cpu", contexts=contexts)
+    m = train_decoder([["a", "b"]] * 4, stv, tmp_path / "d.safetensors",
+                      DecoderConfig(**small, epochs=1, lead_tokens=np.int64(1), lead_weight=np.float32(2.0)),
+                      device="cpu", contexts=contexts)
+    assert m["finished"]

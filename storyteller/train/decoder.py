@@ -6,7 +6,8 @@ import json
 import math
 import zlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -96,8 +97,14 @@ def train_decoder(
     """
     cfg = config or DecoderConfig()
     check_config(cfg)
+    cfg = replace(cfg, lead_tokens=int(cfg.lead_tokens), lead_weight=float(cfg.lead_weight))  # numpy scalars: JSON
     if isinstance(passages, str) or len(passages) < 2 or any(isinstance(p, str) for p in passages):
         raise InputError("passages: give at least 2 tokenised passages (lists of words), e.g. from make_passages")
+    if not isinstance(eos, bool):
+        raise InputError(f"eos = {eos!r}: give True (each passage ends with <eos>) or False (openings)")
+    if not eos and any(len(p) == 0 for p in passages):
+        i = next(i for i, p in enumerate(passages) if len(p) == 0)
+        raise InputError(f"passage {i} has no words; with eos=False every passage needs at least one word")
     world = setup(device)
     dev = world.device
     gen = seed_everything(cfg.seed)
@@ -163,7 +170,7 @@ def train_decoder(
         if model.training and cfg.lead_tokens > 0 and cfg.lead_weight != 1.0:
             lead = torch.arange(y.shape[1], device=dev)[None, :].expand_as(y)[mask] < cfg.lead_tokens
             loss = (nn.functional.cross_entropy(output_on(model.logits, hs, mask), y[mask], reduction="none")
-                    * torch.where(lead, cfg.lead_weight, 1.0)).sum()
+                    * torch.where(lead, float(cfg.lead_weight), 1.0)).sum()
         else:
             loss = nn.functional.cross_entropy(output_on(model.logits, hs, mask), y[mask], reduction="sum")
         if "bow" in modules and model.training:  # held-out perplexity stays the language model's alone
@@ -278,10 +285,11 @@ def check_config(cfg: DecoderConfig) -> None:
         raise InputError(f"bow_weight (--bow-weight) = {cfg.bow_weight}: give a finite weight >= 0, e.g. 1.0")
     if not (isinstance(cfg.bow_skip, int) and not isinstance(cfg.bow_skip, bool) and cfg.bow_skip >= 0):
         raise InputError(f"bow_skip = {cfg.bow_skip}: give a whole number of words >= 0, e.g. 200")
-    if not (isinstance(cfg.lead_tokens, int) and not isinstance(cfg.lead_tokens, bool) and cfg.lead_tokens >= 0):
-        raise InputError(f"lead_tokens = {cfg.lead_tokens}: give a whole number of words >= 0, e.g. 12")
-    if not (isinstance(cfg.lead_weight, (int, float)) and math.isfinite(cfg.lead_weight) and cfg.lead_weight > 0):
-        raise InputError(f"lead_weight = {cfg.lead_weight}: give a finite weight > 0, e.g. 4.0")
+    if isinstance(cfg.lead_tokens, bool) or not isinstance(cfg.lead_tokens, Integral) or cfg.lead_tokens < 0:
+        raise InputError(f"lead_tokens = {cfg.lead_tokens!r}: give a whole number of words >= 0, e.g. 12")
+    if (isinstance(cfg.lead_weight, bool) or not isinstance(cfg.lead_weight, Real)
+            or not 0 < float(cfg.lead_weight) <= 1e6):
+        raise InputError(f"lead_weight = {cfg.lead_weight!r}: give a weight > 0 and at most 1e6, e.g. 4.0")
 
 
 def drop_words(y: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:

@@ -12,6 +12,7 @@ synthetic image gives another vector, so a passage seen several times is seen wi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 
 import numpy as np
 
@@ -92,8 +93,10 @@ def whole_sentences(doc: Sequence[Sequence[str]], max_tokens: int) -> list[str]:
     """The tokens of the leading sentences of ``doc`` (sentences of tokens) that fit in ``max_tokens`` together;
     at least the first sentence, cut at ``max_tokens`` when it alone is longer. A decoder trained on passages cut
     mid-sentence learns to stop mid-sentence; cut here, every training passage ends with a sentence end."""
-    if not (isinstance(max_tokens, int) and max_tokens >= 1):
-        raise InputError(f"max_tokens = {max_tokens!r}: give a whole number of tokens >= 1, e.g. 80")
+    _check_max_tokens(max_tokens)
+    if isinstance(doc, str) or not isinstance(doc, Sequence) or any(_not_tokens(sent) for sent in doc):
+        raise InputError("whole_sentences() takes a passage as sentences of tokens (a list of lists of words), "
+                         f"got {type(doc).__name__} {str(doc)[:60]!r}; tokenise it first (train.teacher.tokenised)")
     out: list[str] = []
     for sent in doc:
         if out and len(out) + len(sent) > max_tokens:
@@ -116,16 +119,38 @@ def opened_passages(docs: Sequence[Sequence[Sequence[str]]], groups: Sequence[st
     words, and the passage that follows is then about the subject through the words already written (the
     original's stories likewise echo the retrieved captions, whose skip-thought mean conditions them).
     Raises :class:`InputError` for a group without captions or lengths that do not line up."""
+    _check_max_tokens(max_tokens)
+    if not isinstance(openers, Mapping) or not isinstance(rng, np.random.Generator):
+        raise InputError(f"openers must map a group name to its captions (got {type(openers).__name__}) and rng be "
+                         f"a numpy Generator, e.g. np.random.default_rng(0) (got {type(rng).__name__})")
+    if isinstance(groups, str) or any(not isinstance(g, str) for g in groups):
+        raise InputError("groups: give one subject group name (a string) per passage")
     if not docs or len(groups) % len(docs):
         raise InputError(f"{len(groups)} subject groups for {len(docs)} passages: give a group per passage "
                          "(repeats allowed)")
-    missing = sorted({g for g in groups if not openers.get(g)})
+    missing = sorted({g for g in groups if not len(openers.get(g) or ())})
     if missing:
         raise InputError(f"subject group(s) {', '.join(missing[:5])} have no captions to open a passage with")
+    bad = sorted({g for g in set(groups) for c in openers[g] if _not_tokens(c) or not len(c)})
+    if bad:
+        raise InputError(f"subject group(s) {', '.join(bad[:5])}: every caption must be a non-empty list of words")
     out = []
     for i, g in enumerate(groups):
         cap = list(openers[g][int(rng.integers(len(openers[g])))])
         if cap[-1] not in SENTENCE_ENDS:
             cap.append(".")
-        out.append(cap + whole_sentences(docs[i % len(docs)], max(1, max_tokens - len(cap))))
+        if len(cap) >= max_tokens:  # (captions are far shorter than a passage's budget; never over max_tokens)
+            out.append(cap[:max_tokens])
+        else:
+            out.append(cap + whole_sentences(docs[i % len(docs)], max_tokens - len(cap)))
     return out
+
+
+def _check_max_tokens(max_tokens: object) -> None:
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, Integral) or max_tokens < 1:
+        raise InputError(f"max_tokens = {max_tokens!r}: give a whole number of tokens >= 1, e.g. 80")
+
+
+def _not_tokens(sent: object) -> bool:
+    """True unless ``sent`` is a sequence of words (strings), not a string itself."""
+    return isinstance(sent, str) or not isinstance(sent, Sequence) or not all(isinstance(w, str) for w in sent)
