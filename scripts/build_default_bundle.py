@@ -33,6 +33,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import math
 import os
 import platform
 import random
@@ -54,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 from storyteller import decoder, embedding  # noqa: E402
 from storyteller import skipthoughts as st  # noqa: E402
 from storyteller.config import write_config  # noqa: E402
-from storyteller.errors import run_script  # noqa: E402
+from storyteller.errors import InputError, run_script  # noqa: E402
 from storyteller.store import atomic_write, sha256_file  # noqa: E402
 from storyteller.tokenize import word_tokenize  # noqa: E402
 from storyteller.train import corpus  # noqa: E402
@@ -97,8 +98,11 @@ FULL: dict[str, Any] = {
     "grounding": {"austen_passages": None, "novel_passages": None, "teacher_repeats": 3, "k": 100,
                   "max_teacher_tokens": 250},
 }
-# --from-bundle: the decoder starts from the bundle's and is fine-tuned on a sample of the book passages, then
-# (focus) on the teacher passages with fresh story-time vectors and a few Austen passages.
+# --from-bundle: the decoder starts from the bundle's and is fine-tuned on a sample of the book passages (and the
+# first 1,603 teacher passages: the shipped bundle's first phase ran while data/teacher was being written, and the
+# file only grows at its end), then learns story openings from the pool's captions (openers), then (focus) on
+# teacher passages that open with a caption of their subject, with fresh story-time vectors and a few Austen
+# passages.
 FROM_BUNDLE: dict[str, Any] = {
     "decoder_openers": DecoderConfig(dim_word=256, dim=768, max_words=17000, epochs=3, lr=2e-3, word_dropout=0.15,
                                      bow_weight=1.0, bow_skip=200, standardize=True, heldout=0.01),
@@ -106,12 +110,12 @@ FROM_BUNDLE: dict[str, Any] = {
     "decoder_focus": DecoderConfig(dim_word=256, dim=768, max_words=17000, epochs=3, lr=1e-3, word_dropout=0.15,
                                    bow_weight=3.0, bow_skip=200, standardize=True, heldout=0.02, lead_tokens=12,
                                    lead_weight=5.0),
-    "focus": {"austen_passages": 400, "novel_passages": 0, "teacher_repeats": 5, "k": 100, "max_teacher_tokens": 80,
+    "focus": {"austen_passages": 400, "novel_passages": 0, "teacher_repeats": 4, "k": 100, "max_teacher_tokens": 140,
               "subject_first": True, "caption_openers": True},
     "decoder": DecoderConfig(dim_word=256, dim=768, max_words=16000, epochs=4, lr=1e-3, word_dropout=0.15,
                              bow_weight=1.0, standardize=True),
     "grounding": {"austen_passages": 2500, "novel_passages": 2500, "teacher_repeats": 3, "k": 100,
-                  "max_teacher_tokens": 250},
+                  "max_teacher_tokens": 250, "teacher_passages": 1603},
 }
 TINY: dict[str, Any] = {
     "skipthoughts": SkipThoughtConfig(dim_word=16, uni_dim=24, bi_dim=12, dec_dim=16, max_words=600,
@@ -246,7 +250,7 @@ def style_books(name: str) -> list[Path]:
     books = [NOVELS / f"{stem}.txt.gz" for stem in EXTRA_STYLES[name]]
     missing = [str(b) for b in books if not b.is_file()]
     if missing:
-        raise SystemExit(f"style '{name}': missing {', '.join(missing)} (made by scripts/extract_novels.py)")
+        raise InputError(f"style '{name}': missing {', '.join(missing)} (made by scripts/extract_novels.py)")
     return books
 
 
@@ -295,7 +299,7 @@ def add_styles(out: Path, work: Path, settings: dict, args: argparse.Namespace) 
     manifest = json.loads((out / "manifest.json").read_text())
     p = manifest.get("settings", {}).get("passages")
     if p != settings["passages"]:
-        raise SystemExit(f"{out}: its passage settings {p} are not this script's {settings['passages']}")
+        raise InputError(f"{out}: its passage settings {p} are not this script's {settings['passages']}")
     stv = st.load_model(out / "skipthoughts", out / "skipthoughts")
     extra = stage_extra_styles(work, stv, settings, args.tiny, args.device)
     for name, info in extra.items():
@@ -344,6 +348,7 @@ def run() -> int:
     ap.add_argument("--until", choices=STAGES, default=None,
                     help="stop after this stage (its results stay in --work; the same command without --until goes on)")
     args = ap.parse_args()
+    check_args(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     settings = TINY if args.tiny else FULL
@@ -453,6 +458,18 @@ def run() -> int:
     return 0
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse, before any work, settings that would fail late or loop: a time budget that is not a positive number
+    of seconds, a thread count below 1, and --out/--work naming an existing file."""
+    if args.time_budget is not None and not (math.isfinite(args.time_budget) and args.time_budget > 0):
+        raise InputError(f"--time-budget {args.time_budget}: give a positive number of seconds, e.g. 3600")
+    if args.threads is not None and args.threads < 1:
+        raise InputError(f"--threads {args.threads}: give a whole number of threads >= 1, e.g. 2")
+    for flag, path in (("--out", args.out), ("--work", args.work)):
+        if path.exists() and not path.is_dir():
+            raise InputError(f"{flag} {path}: is a file; give a folder (it is created when missing)")
+
+
 def resumable_stage(done: Path, label: str, train: Callable[[], dict]) -> dict | None:
     """A stage that trains under the time budget: its metrics, read from ``done`` when it finished in an earlier
     run, else from ``train()`` (then written to ``done``); None when the budget stopped it before the end (the
@@ -496,7 +513,7 @@ def decoder_training_set(work: Path, data: dict, passages: list[list[str]], stv:
         vecs.append(passage_vectors(stv, novels))
     teacher = read_passages(TEACHER) if TEACHER.is_file() else []
     known = set(data["group_names"])
-    teacher = [t for t in teacher if t["group"] in known]
+    teacher = [t for t in teacher if t["group"] in known][: g.get("teacher_passages")]
     docs = tokenised([t["text"] for t in teacher])
     if g.get("subject_first"):  # start where the passage names its subject (drop those that never do)
         nouns = group_nouns(args.captions)
@@ -576,12 +593,12 @@ def initial_decoder(bundle: Path | None) -> decoder.Decoder | None:
 def check_from_bundle(bundle: Path, cfg: DecoderConfig, mode: str) -> None:
     """Before any work: ``bundle`` must be a bundle folder written by this script (a manifest, skip-thoughts, a
     decoder and the Austen style) whose decoder has the sizes the decoder settings train (training starts from
-    its weights). Raises :class:`SystemExit` with one line naming the problem."""
+    its weights). Raises :class:`InputError` with one line naming the problem."""
     where = f"--from-bundle {bundle}"
     missing = [n for n in ("manifest.json", "skipthoughts", "decoder.json", "decoder.safetensors",
                            "decoder.dictionary.json", "austen_style.npy") if not (bundle / n).exists()]
     if missing:
-        raise SystemExit(f"{where}: not a bundle written by this script (missing {', '.join(missing)}); give a "
+        raise InputError(f"{where}: not a bundle written by this script (missing {', '.join(missing)}); give a "
                          "bundle folder such as storyteller/bundle")
     try:
         manifest = json.loads((bundle / "manifest.json").read_text())
@@ -590,10 +607,10 @@ def check_from_bundle(bundle: Path, cfg: DecoderConfig, mode: str) -> None:
         if not isinstance(manifest, dict):
             raise TypeError
     except (OSError, ValueError, KeyError, TypeError):
-        raise SystemExit(f"{where}: its manifest.json or decoder.json is not what this script writes; give a "
+        raise InputError(f"{where}: its manifest.json or decoder.json is not what this script writes; give a "
                          "bundle folder such as storyteller/bundle") from None
     if sizes != (cfg.dim_word, cfg.dim):
-        raise SystemExit(f"{where}: its decoder has dim_word {sizes[0]}, dim {sizes[1]}, but the "
+        raise InputError(f"{where}: its decoder has dim_word {sizes[0]}, dim {sizes[1]}, but the "
                          f"{mode}build trains dim_word {cfg.dim_word}, dim {cfg.dim}; give a bundle built with the "
                          f"same settings ({'another --tiny build' if mode else 'e.g. storyteller/bundle'})")
 
@@ -607,7 +624,7 @@ def reuse_skipthoughts(bundle: Path, skdir: Path) -> dict:
         manifest = json.loads((bundle / "manifest.json").read_text())
         stv = st.load_model(src, src)
     except (OSError, ValueError, KeyError) as e:
-        raise SystemExit(f"--from-bundle {bundle}: not a bundle written by this script ({e})") from None
+        raise InputError(f"--from-bundle {bundle}: not a bundle written by this script ({e})") from None
     skdir.mkdir(parents=True, exist_ok=True)
     st.save_model(stv, skdir, skdir, half=False)
     old = manifest.get("training", {}).get("skipthoughts", {})

@@ -72,8 +72,24 @@ def test_from_bundle_reuses_skipthoughts_and_extends_the_decoder(tiny_bundle):
 def test_a_bad_from_bundle_is_one_line(tmp_path):
     proc = build("--work", str(tmp_path / "w"), "--out", str(tmp_path / "b"), "--from-bundle", str(tmp_path),
                  "--until", "skipthoughts")
-    assert proc.returncode != 0
+    assert proc.returncode == 2 and proc.stderr.startswith("build_default_bundle: ")
     assert "--from-bundle" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--time-budget", "-5"], "--time-budget -5.0"), (["--time-budget", "nan"], "--time-budget nan"),
+    (["--threads", "0"], "--threads 0"), (["--out", "FILE"], "--out"), (["--work", "FILE"], "--work")])
+def test_bad_settings_are_refused_before_any_work(tmp_path, args, said):
+    (tmp_path / "file").write_text("x")
+    args = [str(tmp_path / "file") if a == "FILE" else a for a in args]
+    base = {"--work": str(tmp_path / "w"), "--out": str(tmp_path / "b")}
+    for a in ("--work", "--out"):
+        if a not in args:
+            args += [a, base[a]]
+    proc = build(*args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert said in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "w").exists() and not (tmp_path / "b").exists()
 
 
 def test_subject_first_starts_a_teacher_passage_where_it_names_its_subject():
