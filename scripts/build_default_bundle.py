@@ -17,7 +17,9 @@ Stages, each resumable (finished stages are skipped, interrupted training resume
   5. train the decoder on book passages (Austen and the other novels), each conditioned on its own skip-thought
      vector, and on the teacher passages, each conditioned on the vector a photo of its subject gives at story
      time (storyteller/train/grounding.py): the decoder learns to say what the retrieved captions are about.
-     With ``--from-bundle`` it starts from that bundle's decoder (its vocabulary kept and extended)
+     With ``--from-bundle`` it starts from that bundle's decoder (its vocabulary kept and extended), then
+     (5b, openers) learns story openings from every caption of the pool with story-time vectors, then (5c,
+     focus) teacher passages opened by a caption of their subject: how the shipped bundle was made
   6. write the bundle: the decoder calibrated with the gain, config.yaml and manifest.json (source hashes,
      settings, metrics)
 
