@@ -69,11 +69,11 @@ from storyteller.train.decoder import (  # noqa: E402
     uncalibrate_conditioning,
 )
 from storyteller.train.grounding import (  # noqa: E402
-    SENTENCE_ENDS,
     group_classes,
     opened_passages,
     retrieved_means,
     story_time_contexts,
+    with_full_stop,
 )
 from storyteller.train.skipthoughts import SkipThoughtConfig, train_skipthoughts  # noqa: E402
 from storyteller.train.teacher import read_passages, tokenised  # noqa: E402
@@ -420,8 +420,9 @@ def run() -> int:
     if args.until == "styles":
         return stopped("styles")
 
-    # 5. decoder, then (5b) a second phase on the teacher passages (fresh story-time draws) and a few Austen
-    # passages: the mapping from a photo's vector to its subject is learnt more slowly than the book register
+    # 5. decoder, then (--from-bundle) 5b, openers: the pool's captions, and 5c, focus: teacher passages opened by
+    # a caption, and a few Austen passages: the mapping from a photo's vector to its subject is learnt more slowly
+    # than the book register, and most cheaply from short captions
     phases = [("decoder", "grounding", work / "decoder.safetensors")]
     if "openers" in settings:
         phases.append(("decoder_openers", "openers", work / "decoder_openers.safetensors"))
@@ -530,12 +531,7 @@ def decoder_training_set(work: Path, data: dict, passages: list[list[str]], stv:
         t_all = opened_passages(docs, t_groups, openers, np.random.default_rng(seed + 2), g["max_teacher_tokens"])
     else:
         t_all = [[w for sent in doc for w in sent][: g["max_teacher_tokens"]] for doc in docs] * g["teacher_repeats"]
-    vse = embedding.load_model(work / "vse.safetensors")
-    ctx = story_time_contexts(t_groups, group_classes(data["group_names"], data["groups"], data["classes"]), vse,
-                              embedding.encode_sentences(vse, data["captions"]), styles["caption_vecs"],
-                              styles["caption_style"], styles["austen_style"], calibration["gain"],
-                              settings["vse"], np.random.default_rng(seed), class_neighbours(settings["vse"]),
-                              g["k"])
+    ctx = photo_vectors(work, data, settings, calibration, t_groups, np.random.default_rng(seed), g["k"])
     log(f"decoder text: {len(teacher)} teacher passages about {len(set(t_groups))} subjects, "
         f"x{g['teacher_repeats']} with story-time vectors")
     mix = {"austen": len(books), "novels": len(novels), "teacher": len(teacher),
@@ -553,17 +549,25 @@ def opener_training_set(work: Path, data: dict, settings: dict, calibration: dic
     passages (measured on the CPU build: after one epoch of passages with caption openers the subject noun
     gained 0.8 nats from the right vector, and the stories opened with the same caption for every photo)."""
     g = settings["openers"]
-    styles = np.load(work / "styles.npz")
-    caps = [list(t) + ([] if t[-1] in SENTENCE_ENDS else ["."]) for t in data["caption_tokens"]]
+    caps = [with_full_stop(t) for t in data["caption_tokens"]]
     groups = [data["group_names"][i] for i in data["groups"]] * g["caption_repeats"]
-    vse = embedding.load_model(work / "vse.safetensors")
-    ctx = story_time_contexts(groups, group_classes(data["group_names"], data["groups"], data["classes"]), vse,
-                              embedding.encode_sentences(vse, data["captions"]), styles["caption_vecs"],
-                              styles["caption_style"], styles["austen_style"], calibration["gain"],
-                              settings["vse"], np.random.default_rng(settings["decoder"].seed + 500),
-                              class_neighbours(settings["vse"]), g["k"])
+    ctx = photo_vectors(work, data, settings, calibration, groups,
+                        np.random.default_rng(settings["decoder"].seed + 500), g["k"])
     log(f"decoder openers: {len(caps)} captions x{g['caption_repeats']} with story-time vectors")
     return caps * g["caption_repeats"], ctx, {"captions": len(caps), "caption_repeats": g["caption_repeats"]}
+
+
+def photo_vectors(work: Path, data: dict, settings: dict, calibration: dict, groups: list[str],
+                  rng: np.random.Generator, k: int) -> np.ndarray:
+    """The story-time conditioning vector (float32 (len(groups), dim)) of a fresh synthetic photo of each subject
+    group in ``groups``, with this build's VSE, caption pool, styles and gain
+    (:func:`storyteller.train.grounding.story_time_contexts`)."""
+    styles = np.load(work / "styles.npz")
+    vse = embedding.load_model(work / "vse.safetensors")
+    return story_time_contexts(groups, group_classes(data["group_names"], data["groups"], data["classes"]), vse,
+                               embedding.encode_sentences(vse, data["captions"]), styles["caption_vecs"],
+                               styles["caption_style"], styles["austen_style"], calibration["gain"],
+                               settings["vse"], rng, class_neighbours(settings["vse"]), k)
 
 
 def group_nouns(folder: Path) -> dict[str, set[str]]:

@@ -21,7 +21,7 @@ from ..errors import InputError
 from .vse import VSEConfig, synthetic_images
 
 __all__ = ["SENTENCE_ENDS", "group_classes", "opened_passages", "retrieved_means", "story_time_contexts",
-           "whole_sentences"]
+           "whole_sentences", "with_full_stop"]
 
 
 def group_classes(group_names: Sequence[str], caption_groups: Sequence[int],
@@ -136,14 +136,18 @@ def opened_passages(docs: Sequence[Sequence[Sequence[str]]], groups: Sequence[st
         raise InputError(f"subject group(s) {', '.join(bad[:5])}: every caption must be a non-empty list of words")
     out = []
     for i, g in enumerate(groups):
-        cap = list(openers[g][int(rng.integers(len(openers[g])))])
-        if cap[-1] not in SENTENCE_ENDS:
-            cap.append(".")
+        cap = with_full_stop(openers[g][int(rng.integers(len(openers[g])))])
         if len(cap) >= max_tokens:  # (captions are far shorter than a passage's budget; never over max_tokens)
             out.append(cap[:max_tokens])
         else:
             out.append(cap + whole_sentences(docs[i % len(docs)], max_tokens - len(cap)))
     return out
+
+
+def with_full_stop(tokens: Sequence[str]) -> list[str]:
+    """``tokens`` (a caption's words, non-empty) as a sentence: a full stop is added unless it ends with one of
+    :data:`SENTENCE_ENDS` (the pool's captions have none; a story's sentences do)."""
+    return list(tokens) + ([] if tokens[-1] in SENTENCE_ENDS else ["."])
 
 
 def _check_max_tokens(max_tokens: object) -> None:
