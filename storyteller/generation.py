@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from . import ties
 from .errors import InputError
 from .processors import (
     MinNewTokens,
@@ -232,10 +233,16 @@ def beam_search(
     kw = {"prefix": [int(w) for w in prefix]} if len(prefix) else {}  # (the original's call has no prefix)
     if not _fast_path_active(dec):
         return _beam(*args, dec.step_logprobs, **kw)
+    plain = lambda p, s: reference_step(dec, p, s)  # noqa: E731
+    if ties.plain_first(dec, int(beam_width)):  # its fast searches keep meeting near ties: the same result, sooner
+        return _beam(*args, plain, **kw)
     try:
-        return _beam(*args, dec.step_logprobs, check_ties=True, **kw)
+        hyps = _beam(*args, dec.step_logprobs, check_ties=True, **kw)
     except _NearTie:  # the plain ops decide: same batches, order and rounding as the plain path
-        return _beam(*args, lambda p, s: reference_step(dec, p, s), **kw)
+        ties.record_search(dec, int(beam_width), True)
+        return _beam(*args, plain, **kw)
+    ties.record_search(dec, int(beam_width), False)
+    return hyps
 
 
 @torch.no_grad()

@@ -154,6 +154,40 @@ def test_fast_near_ties_skips_the_plain_rerun(monkeypatch):
     assert reruns == [] and ties.CHECK_TIES  # switched on again after the block
 
 
+@needs_packed
+def test_a_decoder_that_keeps_tying_searches_on_the_plain_ops_at_once(monkeypatch):
+    """After RECENT fast searches at one width that all met a near tie, the fast try is skipped (no fast step is
+    taken) except every PROBE_EVERY-th search; the beams stay the plain path's, and other widths are unaffected."""
+    fast_steps, plain_steps = [], []
+    reference = generation.reference_step
+    monkeypatch.setattr(generation, "reference_step", lambda *a: plain_steps.append(1) or reference(*a))
+    dec = make_decoder(0, gain=1.5, ties=True)  # identical output rows: exact ties on any CPU
+    step = dec.step_logprobs
+    monkeypatch.setattr(dec, "step_logprobs", lambda *a: fast_steps.append(1) or step(*a))
+    tried_fast = []
+    for c in range(ties.RECENT + ties.PROBE_EVERY + 1):
+        fast_steps.clear()
+        hyps = generation.beam_search(dec, ctx(100 + c), 12, maxlen=30)
+        tried_fast.append(bool(fast_steps))
+        with gru.plain_paths():
+            assert same_beams(hyps, generation.beam_search(dec, ctx(100 + c), 12, maxlen=30))
+    # the first RECENT searches try the fast path and tie; then plain at once, but for the PROBE_EVERY-th
+    assert tried_fast[:ties.RECENT] == [True] * ties.RECENT
+    after = tried_fast[ties.RECENT:]
+    assert after.count(True) == 1 and after[ties.PROBE_EVERY - 1]
+    fast_steps.clear()
+    generation.beam_search(dec, ctx(100), 5, maxlen=30)  # another width: its own history, so a fast try
+    assert fast_steps
+
+
+@needs_packed
+def test_a_decoder_without_ties_keeps_the_fast_path():
+    dec = make_decoder(3, gain=1.0)
+    for c in range(ties.RECENT + 2):
+        generation.beam_search(dec, ctx(200 + c), 1, maxlen=10)  # distinct output rows: no near ties
+    assert not ties.plain_first(dec, 1)
+
+
 # ------------------------------------------------------------------------------------------------ sampling
 def test_sampling_is_repeatable_by_seed_and_varies_between_seeds():
     dec = make_decoder(gain=1.0)
