@@ -7,6 +7,10 @@
                       ``tell``'s searches met a near tie (then ``tell`` searched again on the plain ops), how many
                       of ``tell_many``'s images were decoded alone, where ``tell_many``'s time went, and whether
                       every text equals ``tell``'s.
+  plain_first_speedup one ``tell`` per image of the default bundle at the original's defaults, with the fast try
+                      before the plain search always made vs skipped for a decoder whose recent fast searches
+                      all met a near tie (``storyteller.ties.plain_first``, the default): seconds per image of
+                      each (interleaved, image by image), their ratio, and whether every text is the same.
   beam_step_bw50_parts  one beam step at width 50 at the original's full size (random decoder weights only, no
                       model files): GFLOP/s inside ``Decoder.step`` / the measured matmul peak (target 0.8), and
                       the time of its parts (the four GEMMs alone, softmax, gates) and of the search step's rest
@@ -29,7 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = {"tell_many_speedup": (">=", 3.0), "beam_step_bw50_parts": (">=", 0.8)}
+TARGETS = {"tell_many_speedup": (">=", 3.0), "beam_step_bw50_parts": (">=", 0.8),
+           "plain_first_speedup": (">=", 1.0)}
 Emit = Callable[..., None]
 
 
@@ -111,7 +116,7 @@ def tell_many_speedup(emit: Emit, quick: bool = False, images: int = 50, profile
         t_tell, c_tell = time.perf_counter() - t, time.process_time() - c
     finally:
         generation._beam = real_beam
-    searches = n  # tell runs one fast search per image (plus a plain one after a near tie)
+    searches = n  # one search per image: fast (plus a plain one after a near tie), or plain at once (plain_first)
     log(f"tell x {n}: {t_tell:.1f} s; near ties {near_ties}/{searches}")
     parts = {"features": (batching, "features"), "nearest": (batching, "nearest"),
              "skipthoughts": (teller, "caption_skipthoughts"), "search_many": (beams, "search_many")}
@@ -147,6 +152,49 @@ def tell_many_speedup(emit: Emit, quick: bool = False, images: int = 50, profile
             teller.tell_many(few, **{**knobs, "max_new_tokens": 15})
         log(f"---- torch.profiler: tell_many, {len(few)} images, 15 words")
         log(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=20))
+
+
+def plain_first_speedup(emit: Emit, quick: bool = False, images: int = 20) -> None:
+    import storyteller
+    from storyteller import ties
+
+    n = 3 if quick else images
+    knobs = {"num_beams": 8, "max_new_tokens": 20} if quick else {}
+    teller = storyteller.load()
+    pics = bundle_images(n)
+    real = ties.plain_first
+    times = {"always_fast_first": 0.0, "plain_first": 0.0}
+    same, plain_first_searches = [], 0
+
+    def counting(dec, width):
+        nonlocal plain_first_searches
+        skip = real(dec, width)
+        plain_first_searches += skip
+        return skip
+
+    teller.tell(pics[0], **knobs)  # warm-up
+    try:
+        for p in pics:
+            texts = []
+            for mode in times:
+                ties.plain_first = (lambda dec, width: False) if mode == "always_fast_first" else counting
+                t = time.perf_counter()
+                texts.append(teller.tell(p, **knobs).text)
+                times[mode] += time.perf_counter() - t
+            same.append(texts[0] == texts[1])
+    finally:
+        ties.plain_first = real
+    log(f"plain_first: {times}; same texts {sum(same)}/{n}")
+    emit("plain_first_speedup", times["always_fast_first"] / times["plain_first"],
+         "x (s per image with the fast try always made / with plain_first)", images=n, knobs=knobs,
+         **{f"{k}_s_per_image": round(v / n, 3) for k, v in times.items()},
+         searches_plain_at_once=plain_first_searches, same_texts=all(same), threads=torch_threads(),
+         load_avg=round(os.getloadavg()[0], 2))
+
+
+def torch_threads() -> int:
+    import torch
+    return torch.get_num_threads()
 
 
 def beam_step_bw50_parts(emit: Emit, quick: bool = False, reps: int = 7) -> None:
@@ -232,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--images", type=int, default=50, help="images (default 50)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's choice)")
     ap.add_argument("--profile", action="store_true", help="torch.profiler table of tell_many (stderr)")
-    ap.add_argument("--only", default="", choices=["", "tell_many_speedup", "beam_step_bw50_parts"],
+    ap.add_argument("--only", default="", choices=["", "tell_many_speedup", "beam_step_bw50_parts",
+                                                   "plain_first_speedup"],
                     help="one figure only")
     args = ap.parse_args(argv)
     import torch
@@ -251,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         beam_step_bw50_parts(emit, quick=args.quick)
     if args.only in ("", "tell_many_speedup"):
         tell_many_speedup(emit, quick=args.quick, images=args.images, profile=args.profile)
+    if args.only in ("", "plain_first_speedup"):
+        plain_first_speedup(emit, quick=args.quick, images=min(args.images, 20))
     return 0
 
 
