@@ -66,7 +66,10 @@ def test_from_bundle_reuses_skipthoughts_and_extends_the_decoder(tiny_bundle):
     openers = manifest["training"]["decoder_openers"]  # captions of the pool, with story-time vectors, no <eos>
     n_captions = sum(1 for line in (ROOT / "data" / "captions" / "captions.jsonl").open() if line.strip())
     assert openers["mix"] == {"captions": n_captions, "caption_repeats": 1} and openers["finished"]
-    assert manifest["training"]["decoder_focus"]["mix"]["austen"] == 50  # the last (focus) phase ran after it
+    focus = manifest["training"]["decoder_focus"]["mix"]
+    assert focus["austen"] == 50  # the last (focus) phase ran after it
+    # stock sentences and passages under min_teacher_tokens were left out, but not all of them
+    assert 0 < focus["teacher_kept"] < focus["teacher"] * focus["teacher_repeats"]
 
 
 def test_a_bad_from_bundle_is_one_line(tmp_path):

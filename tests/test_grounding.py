@@ -18,8 +18,10 @@ from storyteller.train.grounding import (
     group_classes,
     opened_passages,
     retrieved_means,
+    stock_ngrams,
     story_time_contexts,
     whole_sentences,
+    without_stock,
 )
 from storyteller.train.vse import VSEConfig
 
@@ -318,3 +320,25 @@ def test_lead_and_eos_settings_are_checked(tmp_path, stv):
                       DecoderConfig(**small, epochs=1, lead_tokens=np.int64(1), lead_weight=np.float32(2.0)),
                       device="cpu", contexts=contexts)
     assert m["finished"]
+
+
+def test_stock_phrases_are_the_most_repeated_ngrams_and_their_sentences_are_dropped():
+    stock_line = "As I stood at the edge of the field ,".split()
+    docs = [[stock_line, f"The {w} slept in the sun .".split()] for w in ("cat", "dog", "fox")]
+    docs.append([["A", "lone", "Figure", "Stood", "at", "the", "edge", "of", "a", "cliff", "."]])
+    stock = stock_ngrams(docs, 2)
+    # counted once per passage, case-insensitively; among the 5-grams of 3 passages the first seen wins the cut
+    assert stock == {("stood", "at", "the", "edge", "of"), ("as", "i", "stood", "at", "the")}
+    assert without_stock(docs[0], stock) == [docs[0][1]]
+    assert without_stock(docs[3], stock) == []
+    assert without_stock([["The", "cat", "slept", "."]], stock) == [["The", "cat", "slept", "."]]
+    assert stock_ngrams(docs, 0) == set() and without_stock(docs[0], set()) == docs[0]
+    assert stock_ngrams(docs, 1, n=3) == {("stood", "at", "the")}  # in all four
+
+
+@pytest.mark.parametrize("bad", [dict(docs=["a plain string"], top=3), dict(docs=[[["a"]]], top=-1),
+                                 dict(docs=[[["a"]]], top=2.5), dict(docs=[[["a"]]], top=True),
+                                 dict(docs=[[["a"]]], top=3, n=0)])
+def test_stock_ngrams_refuse_what_is_not_tokens_and_bad_counts(bad):
+    with pytest.raises(InputError):
+        stock_ngrams(**bad)

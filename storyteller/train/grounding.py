@@ -11,6 +11,7 @@ synthetic image gives another vector, so a passage seen several times is seen wi
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from numbers import Integral
 
@@ -20,8 +21,8 @@ from .. import embedding
 from ..errors import InputError
 from .vse import VSEConfig, synthetic_images
 
-__all__ = ["SENTENCE_ENDS", "group_classes", "opened_passages", "retrieved_means", "story_time_contexts",
-           "whole_sentences", "with_full_stop"]
+__all__ = ["SENTENCE_ENDS", "group_classes", "opened_passages", "retrieved_means", "stock_ngrams",
+           "story_time_contexts", "whole_sentences", "with_full_stop", "without_stock"]
 
 
 def group_classes(group_names: Sequence[str], caption_groups: Sequence[int],
@@ -142,6 +143,36 @@ def opened_passages(docs: Sequence[Sequence[Sequence[str]]], groups: Sequence[st
         else:
             out.append(cap + whole_sentences(docs[i % len(docs)], max_tokens - len(cap)))
     return out
+
+
+def stock_ngrams(docs: Sequence[Sequence[Sequence[str]]], top: int, n: int = 5) -> set[tuple[str, ...]]:
+    """The ``top`` most frequent word ``n``-grams (lower case, within sentences) of ``docs`` (passages as sentences
+    of tokens), counted once per passage: the stock phrases of a corpus ("stood at the edge of", "the air was
+    alive with"). Ties at the cut are broken by first occurrence, so the set depends only on ``docs``.
+    Raises :class:`InputError` for docs that are not tokens or a bad ``top``/``n``."""
+    for name, v in (("top", top), ("n", n)):
+        if isinstance(v, bool) or not isinstance(v, Integral) or v < (0 if name == "top" else 1):
+            raise InputError(f"{name} = {v!r}: give a whole number (top >= 0, n >= 1), e.g. top=40, n=5")
+    counts: Counter[tuple[str, ...]] = Counter()
+    for doc in docs:
+        if isinstance(doc, str) or not isinstance(doc, Sequence) or any(_not_tokens(sent) for sent in doc):
+            raise InputError("stock_ngrams() takes passages as sentences of tokens (lists of lists of words), got "
+                             f"{type(doc).__name__} {str(doc)[:60]!r}; tokenise them first (train.teacher.tokenised)")
+        # once per passage, in order of occurrence (a set's order would vary with the hash seed)
+        counts.update(dict.fromkeys((tuple(w.lower() for w in sent[i:i + n]) for sent in doc
+                                    for i in range(len(sent) - n + 1)), 1))
+    return {g for g, _ in counts.most_common(top)}
+
+
+def without_stock(doc: Sequence[Sequence[str]], stock: set[tuple[str, ...]], n: int = 5) -> list[list[str]]:
+    """The sentences of ``doc`` that contain none of the ``n``-grams in ``stock`` (:func:`stock_ngrams`).
+
+    Why: beam search returns the decoder's most probable continuation, and the most probable continuation of a
+    corpus written by a small teacher LM is its most repeated phrase; trained on the passages as they are, the
+    decoder follows every caption with "As I stood at the edge of the ..." whatever the photo. Without those
+    sentences the continuation the decoder learns is the passage's own, which is about its subject."""
+    return [list(sent) for sent in doc
+            if not any(tuple(w.lower() for w in sent[i:i + n]) in stock for i in range(len(sent) - n + 1))]
 
 
 def with_full_stop(tokens: Sequence[str]) -> list[str]:
