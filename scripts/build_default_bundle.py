@@ -519,7 +519,8 @@ def decoder_training_set(work: Path, data: dict, passages: list[list[str]], stv:
     log(f"decoder text: {len(books)} Austen passages, {len(novels)} passages of data/novels")
     if novels:
         vecs.append(passage_vectors(stv, novels))
-    teacher = read_passages(TEACHER) if TEACHER.is_file() else []
+    all_teacher = read_passages(TEACHER) if TEACHER.is_file() else []
+    teacher = all_teacher
     known = set(data["group_names"])
     teacher = [t for t in teacher if t["group"] in known][: g.get("teacher_passages")]
     docs = tokenised([t["text"] for t in teacher])
@@ -528,7 +529,7 @@ def decoder_training_set(work: Path, data: dict, passages: list[list[str]], stv:
         cut = [subject_first(doc, nouns[t["group"]]) for t, doc in zip(teacher, docs)]
         teacher, docs = [t for t, d in zip(teacher, cut) if d], [d for d in cut if d]
     if g.get("stock_ngrams"):  # drop the sentences built on the teacher's most repeated phrases
-        stock = stock_ngrams(tokenised([t["text"] for t in read_passages(TEACHER)]), g["stock_ngrams"])
+        stock = stock_ngrams(tokenised([t["text"] for t in all_teacher]), g["stock_ngrams"])
         cut = [without_stock(doc, stock) for doc in docs]
         teacher, docs = [t for t, d in zip(teacher, cut) if d], [d for d in cut if d]
     t_groups = [t["group"] for t in teacher] * g["teacher_repeats"]
@@ -540,9 +541,15 @@ def decoder_training_set(work: Path, data: dict, passages: list[list[str]], stv:
     else:
         t_all = [[w for sent in doc for w in sent][: g["max_teacher_tokens"]] for doc in docs] * g["teacher_repeats"]
     if g.get("min_teacher_tokens"):  # a story as short as a caption and one sentence is not a story
+        if g["min_teacher_tokens"] > g["max_teacher_tokens"]:
+            raise InputError(f"{phase} settings: min_teacher_tokens {g['min_teacher_tokens']} is above "
+                             f"max_teacher_tokens {g['max_teacher_tokens']}: no passage could be kept")
         keep = [len(t) >= g["min_teacher_tokens"] for t in t_all]
         t_all = [t for t, k in zip(t_all, keep) if k]
         t_groups = [x for x, k in zip(t_groups, keep) if k]
+        if teacher and not t_all:
+            raise InputError(f"{phase} settings: no teacher passage has min_teacher_tokens "
+                             f"{g['min_teacher_tokens']} tokens; lower it")
     ctx = photo_vectors(work, data, settings, calibration, t_groups, np.random.default_rng(seed), g["k"])
     log(f"decoder text: {len(teacher)} teacher passages about {len(set(t_groups))} subjects, "
         f"x{g['teacher_repeats']} with story-time vectors ({len(t_all)} kept)")

@@ -9,7 +9,8 @@ plain path does (its rounding depends on the batch sizes, so only a rerun of the
 Searches without such a tie cost nothing extra; the others cost up to one plain search more. A decoder whose
 recent fast searches at a beam width all met a near tie (large vocabularies nearly always do: the 50th and 51st
 of ~10^6 candidates are often within the margin) skips the fast try and searches on the plain ops at once
-(:func:`plain_first`): the result is the same, minus the wasted steps.
+(:func:`plain_first`): the same hypotheses, minus the wasted steps (their float32 scores are then the plain ops',
+which can differ from the fast path's in the last digits, as after any near tie).
 """
 from __future__ import annotations
 

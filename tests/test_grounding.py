@@ -342,3 +342,25 @@ def test_stock_phrases_are_the_most_repeated_ngrams_and_their_sentences_are_drop
 def test_stock_ngrams_refuse_what_is_not_tokens_and_bad_counts(bad):
     with pytest.raises(InputError):
         stock_ngrams(**bad)
+
+
+STOCK = {("as", "i", "stood", "at", "the")}
+
+
+@pytest.mark.parametrize("bad", [dict(doc="as i stood at the edge", stock=STOCK), dict(doc=["as", "i"], stock=STOCK),
+                                 dict(doc=None, stock=STOCK), dict(doc=[[None, "a"]], stock=STOCK),
+                                 dict(doc=[["a"]], stock=None), dict(doc=[["a"]], stock=["as i stood at the"]),
+                                 dict(doc=[["a"]], stock={("As", "I", "stood", "at", "the")}),
+                                 dict(doc=[["a"]], stock=STOCK, n=4), dict(doc=[["a"]], stock=STOCK, n=5.0),
+                                 dict(doc=[["a"]], stock=STOCK, n=0)])
+def test_without_stock_refuses_what_would_silently_remove_nothing(bad):
+    """A passage given as a string or flat word list used to come back split into letters, and a stock of another
+    n or case removed nothing (breaker findings)."""
+    with pytest.raises(InputError):
+        without_stock(**bad)
+
+
+def test_stock_ngrams_refuses_no_list_of_passages():
+    for bad in (None, 5, "a passage"):
+        with pytest.raises(InputError):
+            stock_ngrams(bad, 5)

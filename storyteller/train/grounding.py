@@ -153,6 +153,8 @@ def stock_ngrams(docs: Sequence[Sequence[Sequence[str]]], top: int, n: int = 5) 
     for name, v in (("top", top), ("n", n)):
         if isinstance(v, bool) or not isinstance(v, Integral) or v < (0 if name == "top" else 1):
             raise InputError(f"{name} = {v!r}: give a whole number (top >= 0, n >= 1), e.g. top=40, n=5")
+    if isinstance(docs, str) or not isinstance(docs, Sequence):
+        raise InputError(f"stock_ngrams() takes a list of passages (sentences of tokens), got {type(docs).__name__}")
     counts: Counter[tuple[str, ...]] = Counter()
     for doc in docs:
         if isinstance(doc, str) or not isinstance(doc, Sequence) or any(_not_tokens(sent) for sent in doc):
@@ -170,7 +172,19 @@ def without_stock(doc: Sequence[Sequence[str]], stock: set[tuple[str, ...]], n: 
     Why: beam search returns the decoder's most probable continuation, and the most probable continuation of a
     corpus written by a small teacher LM is its most repeated phrase; trained on the passages as they are, the
     decoder follows every caption with "As I stood at the edge of the ..." whatever the photo. Without those
-    sentences the continuation the decoder learns is the passage's own, which is about its subject."""
+    sentences the continuation the decoder learns is the passage's own, which is about its subject.
+    Raises :class:`InputError` for a ``doc`` that is not sentences of tokens, a ``stock`` that is not a set of
+    lower-case ``n``-word tuples, or a bad ``n``."""
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+        raise InputError(f"n = {n!r}: give a whole number >= 1, the n given to stock_ngrams (e.g. 5)")
+    if isinstance(doc, str) or not isinstance(doc, Sequence) or any(_not_tokens(sent) for sent in doc):
+        raise InputError("without_stock() takes one passage as sentences of tokens (a list of lists of words), got "
+                         f"{type(doc).__name__} {str(doc)[:60]!r}")
+    if not isinstance(stock, (set, frozenset)) or any(
+            not isinstance(g, tuple) or len(g) != n or any(not isinstance(w, str) or w != w.lower() for w in g)
+            for g in stock):
+        raise InputError(f"stock: give the set stock_ngrams(docs, top, n={n}) returns (lower-case {n}-word tuples), "
+                         f"got {type(stock).__name__} {str(stock)[:60]!r}")
     return [list(sent) for sent in doc
             if not any(tuple(w.lower() for w in sent[i:i + n]) in stock for i in range(len(sent) - n + 1))]
 
