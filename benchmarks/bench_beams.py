@@ -155,6 +155,8 @@ def tell_many_speedup(emit: Emit, quick: bool = False, images: int = 50, profile
 
 
 def plain_first_speedup(emit: Emit, quick: bool = False, images: int = 20) -> None:
+    import torch
+
     import storyteller
     from storyteller import ties
 
@@ -188,13 +190,8 @@ def plain_first_speedup(emit: Emit, quick: bool = False, images: int = 20) -> No
     emit("plain_first_speedup", times["always_fast_first"] / times["plain_first"],
          "x (s per image with the fast try always made / with plain_first)", images=n, knobs=knobs,
          **{f"{k}_s_per_image": round(v / n, 3) for k, v in times.items()},
-         searches_plain_at_once=plain_first_searches, same_texts=all(same), threads=torch_threads(),
+         searches_plain_at_once=plain_first_searches, same_texts=all(same), threads=torch.get_num_threads(),
          load_avg=round(os.getloadavg()[0], 2))
-
-
-def torch_threads() -> int:
-    import torch
-    return torch.get_num_threads()
 
 
 def beam_step_bw50_parts(emit: Emit, quick: bool = False, reps: int = 7) -> None:

@@ -95,9 +95,7 @@ def whole_sentences(doc: Sequence[Sequence[str]], max_tokens: int) -> list[str]:
     at least the first sentence, cut at ``max_tokens`` when it alone is longer. A decoder trained on passages cut
     mid-sentence learns to stop mid-sentence; cut here, every training passage ends with a sentence end."""
     _check_max_tokens(max_tokens)
-    if isinstance(doc, str) or not isinstance(doc, Sequence) or any(_not_tokens(sent) for sent in doc):
-        raise InputError("whole_sentences() takes a passage as sentences of tokens (a list of lists of words), "
-                         f"got {type(doc).__name__} {str(doc)[:60]!r}; tokenise it first (train.teacher.tokenised)")
+    _check_passage(doc, "whole_sentences")
     out: list[str] = []
     for sent in doc:
         if out and len(out) + len(sent) > max_tokens:
@@ -157,12 +155,9 @@ def stock_ngrams(docs: Sequence[Sequence[Sequence[str]]], top: int, n: int = 5) 
         raise InputError(f"stock_ngrams() takes a list of passages (sentences of tokens), got {type(docs).__name__}")
     counts: Counter[tuple[str, ...]] = Counter()
     for doc in docs:
-        if isinstance(doc, str) or not isinstance(doc, Sequence) or any(_not_tokens(sent) for sent in doc):
-            raise InputError("stock_ngrams() takes passages as sentences of tokens (lists of lists of words), got "
-                             f"{type(doc).__name__} {str(doc)[:60]!r}; tokenise them first (train.teacher.tokenised)")
+        _check_passage(doc, "stock_ngrams")
         # once per passage, in order of occurrence (a set's order would vary with the hash seed)
-        counts.update(dict.fromkeys((tuple(w.lower() for w in sent[i:i + n]) for sent in doc
-                                    for i in range(len(sent) - n + 1)), 1))
+        counts.update(dict.fromkeys((g for sent in doc for g in _ngrams(sent, n)), 1))
     return {g for g, _ in counts.most_common(top)}
 
 
@@ -177,16 +172,13 @@ def without_stock(doc: Sequence[Sequence[str]], stock: set[tuple[str, ...]], n: 
     lower-case ``n``-word tuples, or a bad ``n``."""
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise InputError(f"n = {n!r}: give a whole number >= 1, the n given to stock_ngrams (e.g. 5)")
-    if isinstance(doc, str) or not isinstance(doc, Sequence) or any(_not_tokens(sent) for sent in doc):
-        raise InputError("without_stock() takes one passage as sentences of tokens (a list of lists of words), got "
-                         f"{type(doc).__name__} {str(doc)[:60]!r}")
+    _check_passage(doc, "without_stock")
     if not isinstance(stock, (set, frozenset)) or any(
             not isinstance(g, tuple) or len(g) != n or any(not isinstance(w, str) or w != w.lower() for w in g)
             for g in stock):
         raise InputError(f"stock: give the set stock_ngrams(docs, top, n={n}) returns (lower-case {n}-word tuples), "
                          f"got {type(stock).__name__} {str(stock)[:60]!r}")
-    return [list(sent) for sent in doc
-            if not any(tuple(w.lower() for w in sent[i:i + n]) in stock for i in range(len(sent) - n + 1))]
+    return [list(sent) for sent in doc if not any(g in stock for g in _ngrams(sent, n))]
 
 
 def with_full_stop(tokens: Sequence[str]) -> list[str]:
@@ -198,6 +190,19 @@ def with_full_stop(tokens: Sequence[str]) -> list[str]:
 def _check_max_tokens(max_tokens: object) -> None:
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, Integral) or max_tokens < 1:
         raise InputError(f"max_tokens = {max_tokens!r}: give a whole number of tokens >= 1, e.g. 80")
+
+
+def _ngrams(sent: Sequence[str], n: int) -> list[tuple[str, ...]]:
+    """The lower-case word ``n``-grams of one sentence, in order."""
+    low = [w.lower() for w in sent]
+    return [tuple(low[i:i + n]) for i in range(len(low) - n + 1)]
+
+
+def _check_passage(doc: object, fn: str) -> None:
+    """Refuse a passage that is not sentences of tokens (a list of lists of words), naming the function."""
+    if isinstance(doc, str) or not isinstance(doc, Sequence) or any(_not_tokens(sent) for sent in doc):
+        raise InputError(f"{fn}() takes a passage as sentences of tokens (a list of lists of words), got "
+                         f"{type(doc).__name__} {str(doc)[:60]!r}; tokenise it first (train.teacher.tokenised)")
 
 
 def _not_tokens(sent: object) -> bool:
