@@ -213,6 +213,56 @@ def _beam(dec, ctx, width0, maxlen, use_unk, procs, step, check_ties=False, pref
     return finished
 
 
+def _check_maxlen(maxlen: object) -> int:
+    if isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)) or maxlen < 1:
+        raise InputError(f"maxlen (max_new_tokens) must be an integer >= 1, got {maxlen!r}")
+    return int(maxlen)
+
+
+# Float32 arrays of (hypotheses x vocabulary) that one search step holds at once (logits, softmax, log, costs,
+# the flat copy topk reads), with a margin: the estimate only has to tell "fits" from "cannot fit".
+STEP_ARRAYS = 6
+
+
+def search_bytes(beam_width: int, maxlen: int, n_words: int) -> int:
+    """Bytes the largest step of a beam search holds: its live hypotheses (at most ``beam_width``, and at step
+    ``t`` at most ``n_words ** t``) times the vocabulary times :data:`STEP_ARRAYS` float32 arrays."""
+    rows = 1
+    for _ in range(maxlen - 1):
+        if rows >= beam_width:
+            break
+        rows = min(beam_width, rows * n_words)
+    return min(rows, beam_width) * n_words * 4 * STEP_ARRAYS
+
+
+def available_bytes(device: torch.device) -> int | None:
+    """Memory a search could still take on ``device``: free CUDA memory, or ``MemAvailable`` of /proc/meminfo on
+    CPU; None where it cannot be told (then nothing is refused up front)."""
+    try:
+        if device.type == "cuda":
+            return int(torch.cuda.mem_get_info(device)[0])
+        if device.type == "cpu":
+            with open("/proc/meminfo", encoding="ascii") as f:
+                for line in f:
+                    if line.startswith("MemAvailable:"):
+                        return int(line.split()[1]) * 1024
+    except (OSError, ValueError, RuntimeError):
+        pass
+    return None
+
+
+def check_search_memory(dec: Decoder, beam_width: int, maxlen: int) -> None:
+    """Refuse a beam search that cannot fit in memory before it runs (instead of an out-of-memory crash minutes
+    later). Raises :class:`~storyteller.errors.InputError` naming ``num_beams``, the memory it needs and the fix."""
+    need = search_bytes(int(beam_width), maxlen, dec.options["n_words"])
+    have = available_bytes(dec.device)
+    if have is not None and need > have:
+        gib = 2.0 ** 30
+        raise InputError(f"num_beams={beam_width} is too wide for this {dec.options['n_words']:,}-word decoder: a "
+                         f"search step would need about {need / gib:,.1f} GiB, and {have / gib:,.1f} GiB is "
+                         f"available on {dec.device.type}; use a smaller num_beams (the original's default is 50)")
+
+
 @torch.no_grad()
 def beam_search(
     dec: Decoder, c: np.ndarray | torch.Tensor, beam_width: int, maxlen: int = 1000, use_unk: bool = False,
@@ -224,11 +274,14 @@ def beam_search(
     ``maxlen`` come last, without it. Scores are float32 sums of negative log-probabilities (after
     ``processors``, if any). ``prefix``: word ids forced through the decoder first (a prompt); the search
     continues from there and the hypotheses hold only the new words (``maxlen`` counts only those).
-    Raises :class:`~storyteller.errors.InputError` for a bad width or context.
+    Raises :class:`~storyteller.errors.InputError` for a bad width, ``maxlen`` or context, and for a width whose
+    steps could not fit in the memory available (:func:`check_search_memory`).
     """
     if isinstance(beam_width, bool) or not isinstance(beam_width, (int, np.integer)) or beam_width < 1:
         raise InputError(f"beam width must be an integer >= 1, got {beam_width!r}")
+    maxlen = _check_maxlen(maxlen)
     ctx = _ctx(dec, c)
+    check_search_memory(dec, beam_width, maxlen)
     args = (dec, ctx, beam_width, maxlen, use_unk, list(processors))
     kw = {"prefix": [int(w) for w in prefix]} if len(prefix) else {}  # (the original's call has no prefix)
     if not _fast_path_active(dec):
@@ -252,8 +305,10 @@ def sample(
 ) -> tuple[list[int], float]:
     """The original's stochastic branch: draw (or take the argmax of) one word per step until ``<eos>``.
 
-    Its score sums the raw probabilities of the chosen words, not their logs (a quirk kept as is).
+    Its score sums the raw probabilities of the chosen words, not their logs (a quirk kept as is). Raises
+    :class:`~storyteller.errors.InputError` for a bad ``maxlen`` or context.
     """
+    maxlen = _check_maxlen(maxlen)
     state = dec.init_state(_ctx(dec, c))
     prev = torch.full((1,), -1, dtype=torch.long, device=dec.device)
     words: list[int] = []

@@ -269,3 +269,34 @@ def test_length_penalty_ranks_by_normalised_cost():
     want = sorted(((t, s / len(t)) for t, s in raw), key=lambda h: h[1])
     assert [t for t, _ in ranked] == [t for t, _ in want]
     np.testing.assert_allclose([s for _, s in ranked], [s for _, s in want], rtol=1e-6)
+
+
+@pytest.mark.parametrize("maxlen", [2.5, "10", None, 0, -3, True])
+def test_a_bad_maxlen_is_refused_with_its_name(maxlen):
+    dec = make_decoder()
+    for run in (lambda: generation.beam_search(dec, ctx(1), 3, maxlen=maxlen),
+                lambda: generation.sample(dec, ctx(1), maxlen=maxlen)):
+        with pytest.raises(InputError, match=r"maxlen \(max_new_tokens\) must be an integer >= 1"):
+            run()
+
+
+def test_search_bytes_counts_the_live_hypotheses_of_the_widest_step():
+    # step 1 has one row, step 2 at most n_words rows, step 3 at most n_words ** 2
+    assert generation.search_bytes(50, 1000, 60) == 50 * 60 * 4 * generation.STEP_ARRAYS
+    assert generation.search_bytes(10 ** 6, 2, 60) == 60 * 60 * 4 * generation.STEP_ARRAYS
+    assert generation.search_bytes(10 ** 6, 3, 60) == 3600 * 60 * 4 * generation.STEP_ARRAYS
+    assert generation.search_bytes(7, 1, 60) == 1 * 60 * 4 * generation.STEP_ARRAYS
+
+
+def test_a_beam_too_wide_for_memory_is_refused_before_searching(monkeypatch):
+    dec = make_decoder()
+    steps = []
+    monkeypatch.setattr(generation, "_beam", lambda *a, **k: steps.append(1) or [])
+    with pytest.raises(InputError, match=r"num_beams=1000000000000 is too wide for this 60-word decoder.*"
+                                         r"use a smaller num_beams"):
+        generation.beam_search(dec, ctx(1), 10 ** 12)
+    assert not steps  # refused up front, not after a search that runs out of memory
+    # what fits still runs, however wide (the memory is measured, not a fixed cap)
+    assert generation.available_bytes(dec.device) is not None
+    generation.beam_search(dec, ctx(1), 10 ** 4, maxlen=3)
+    assert steps
