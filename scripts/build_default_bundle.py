@@ -362,6 +362,7 @@ def run() -> int:
     if args.from_bundle is not None:
         settings = {**TINY, **TINY_FROM_BUNDLE} if args.tiny else {**FULL, **FROM_BUNDLE}
         check_from_bundle(args.from_bundle, settings["decoder"], "--tiny " if args.tiny else "")
+    check_settings(settings)
     work, out = args.work, args.out
     work.mkdir(parents=True, exist_ok=True)
     if args.add_styles:
@@ -478,6 +479,16 @@ def check_args(args: argparse.Namespace) -> None:
             raise InputError(f"{flag} {path}: is a file; give a folder (it is created when missing)")
 
 
+def check_settings(settings: dict) -> None:
+    """Refuse, before any work, a text mix that could keep no teacher passage: ``min_teacher_tokens`` above
+    ``max_teacher_tokens`` in a phase's settings (raises :class:`InputError` naming the phase and the fix)."""
+    for phase in ("grounding", "focus"):
+        g = settings.get(phase, {})
+        if g.get("min_teacher_tokens") and g["min_teacher_tokens"] > g["max_teacher_tokens"]:
+            raise InputError(f"{phase} settings: min_teacher_tokens {g['min_teacher_tokens']} is above "
+                             f"max_teacher_tokens {g['max_teacher_tokens']}: no passage could be kept; lower it")
+
+
 def resumable_stage(done: Path, label: str, train: Callable[[], dict]) -> dict | None:
     """A stage that trains under the time budget: its metrics, read from ``done`` when it finished in an earlier
     run, else from ``train()`` (then written to ``done``); None when the budget stopped it before the end (the
@@ -541,9 +552,7 @@ def decoder_training_set(work: Path, data: dict, passages: list[list[str]], stv:
     else:
         t_all = [[w for sent in doc for w in sent][: g["max_teacher_tokens"]] for doc in docs] * g["teacher_repeats"]
     if g.get("min_teacher_tokens"):  # a story as short as a caption and one sentence is not a story
-        if g["min_teacher_tokens"] > g["max_teacher_tokens"]:
-            raise InputError(f"{phase} settings: min_teacher_tokens {g['min_teacher_tokens']} is above "
-                             f"max_teacher_tokens {g['max_teacher_tokens']}: no passage could be kept")
+        check_settings({phase: g})
         keep = [len(t) >= g["min_teacher_tokens"] for t in t_all]
         t_all = [t for t, k in zip(t_all, keep) if k]
         t_groups = [x for x, k in zip(t_groups, keep) if k]

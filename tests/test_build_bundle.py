@@ -113,3 +113,16 @@ def test_a_bundle_of_other_sizes_is_refused_before_any_work(tmp_path):
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert "dim_word 256, dim 768" in proc.stderr and "--tiny" in proc.stderr
     assert not (tmp_path / "w").exists() and not (tmp_path / "b").exists()
+
+
+def test_a_text_mix_that_could_keep_no_passage_is_refused_before_any_work():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("build_default_bundle", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for settings in ({**mod.FULL, **mod.FROM_BUNDLE}, {**mod.TINY, **mod.TINY_FROM_BUNDLE}, mod.FULL, mod.TINY):
+        mod.check_settings(settings)  # the shipped settings pass
+    bad = {**mod.FULL, **mod.FROM_BUNDLE}
+    bad["focus"] = {**bad["focus"], "min_teacher_tokens": 81}
+    with pytest.raises(mod.InputError, match="focus settings: min_teacher_tokens 81 is above max_teacher_tokens 80"):
+        mod.check_settings(bad)
