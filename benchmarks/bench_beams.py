@@ -11,6 +11,11 @@
                       before the plain search always made vs skipped for a decoder whose recent fast searches
                       all met a near tie (``storyteller.ties.plain_first``, the default): seconds per image of
                       each (interleaved, image by image), their ratio, and whether every text is the same.
+  settle_speedup      one ``tell`` per image of the default bundle at the original's defaults, with the search run
+                      to its end (every hypothesis, as ``gen_sample`` returns them) vs stopped once the best one is
+                      settled (``beam_search(settle=1)``, the default for stories): seconds per image of each
+                      (interleaved, image by image), their ratio, the search steps of each, and whether every
+                      text is the same (target 1.2).
   beam_step_bw50_parts  one beam step at width 50 at the original's full size (random decoder weights only, no
                       model files): GFLOP/s inside ``Decoder.step`` / the measured matmul peak (target 0.8), and
                       the time of its parts (the four GEMMs alone, softmax, gates) and of the search step's rest
@@ -34,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"tell_many_speedup": (">=", 3.0), "beam_step_bw50_parts": (">=", 0.8),
-           "plain_first_speedup": (">=", 1.0)}
+           "plain_first_speedup": (">=", 1.0), "settle_speedup": (">=", 1.2)}
 Emit = Callable[..., None]
 
 
@@ -194,6 +199,48 @@ def plain_first_speedup(emit: Emit, quick: bool = False, images: int = 20) -> No
          load_avg=round(os.getloadavg()[0], 2))
 
 
+def settle_speedup(emit: Emit, quick: bool = False, images: int = 20) -> None:
+    import torch
+
+    import storyteller
+    from storyteller import generation
+
+    n = 3 if quick else images
+    knobs = {"num_beams": 8, "max_new_tokens": 20} if quick else {}
+    teller = storyteller.load()
+    pics = bundle_images(n)
+    real = generation.beam_search
+    times = {"to_the_end": 0.0, "settled": 0.0}
+    steps = dict.fromkeys(times, 0)
+    same = []
+
+    def search(mode):  # the search's steps: its longest hypothesis (the search ends with it)
+        def run(*a, settle=None, **k):
+            hyps = real(*a, settle=settle if mode == "settled" else None, **k)
+            steps[mode] += max((len(t) for t, _ in hyps), default=0)
+            return hyps
+        return run
+
+    teller.tell(pics[0], **knobs)  # warm-up
+    try:
+        for p in pics:
+            texts = []
+            for mode in times:
+                generation.beam_search = search(mode)
+                t = time.perf_counter()
+                texts.append(teller.tell(p, **knobs).text)
+                times[mode] += time.perf_counter() - t
+            same.append(texts[0] == texts[1])
+    finally:
+        generation.beam_search = real
+    log(f"settle: {times}; search steps {steps}; same texts {sum(same)}/{n}")
+    emit("settle_speedup", times["to_the_end"] / times["settled"],
+         "x (s per image with the search run to its end / stopped once the best is settled)", images=n,
+         knobs=knobs, **{f"{k}_s_per_image": round(v / n, 3) for k, v in times.items()},
+         **{f"{k}_steps_per_image": round(v / n, 1) for k, v in steps.items()}, same_texts=all(same),
+         threads=torch.get_num_threads(), load_avg=round(os.getloadavg()[0], 2))
+
+
 def beam_step_bw50_parts(emit: Emit, quick: bool = False, reps: int = 7) -> None:
     """One beam step at width 50 of a decoder of the original's size (dimctx 4800, dim_word 620, dim 2400,
     20,000 words, deep output; random weights, no model files): GFLOP/s inside ``Decoder.step`` / the measured
@@ -278,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's choice)")
     ap.add_argument("--profile", action="store_true", help="torch.profiler table of tell_many (stderr)")
     ap.add_argument("--only", default="", choices=["", "tell_many_speedup", "beam_step_bw50_parts",
-                                                   "plain_first_speedup"],
+                                                   "plain_first_speedup", "settle_speedup"],
                     help="one figure only")
     args = ap.parse_args(argv)
     import torch
@@ -299,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         tell_many_speedup(emit, quick=args.quick, images=args.images, profile=args.profile)
     if args.only in ("", "plain_first_speedup"):
         plain_first_speedup(emit, quick=args.quick, images=min(args.images, 20))
+    if args.only in ("", "settle_speedup"):
+        settle_speedup(emit, quick=args.quick, images=min(args.images, 20))
     return 0
 
 

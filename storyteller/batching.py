@@ -145,7 +145,8 @@ def decode_many(teller: Any, svecs: dict[int, np.ndarray], cfg: Any, opts: dict[
         try:  # (a context the decoder refuses is reported per item by the caller's own decode)
             ctxs = [generation._ctx(dec, modes.context_vector(svecs[i], bneg, bpos, opts.get("extra"),
                                                               opts.get("text_weight", 0.0))) for i in keys]
-            found = beams.search_many(dec, ctxs, cfg.num_beams, cfg.max_new_tokens, cfg.use_unk)
+            settle = cfg.num_return_sequences if cfg.length_penalty is None else None
+            found = beams.search_many(dec, ctxs, cfg.num_beams, cfg.max_new_tokens, cfg.use_unk, settle)
         except (beams.NotInvariant, StorytellerError):
             return {}
     out = {}

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from . import ties
-from .generation import UNK_COST, Hypothesis
+from .generation import UNK_COST, Hypothesis, Settled
 
 if TYPE_CHECKING:
     from .decoder import Decoder
@@ -84,11 +84,12 @@ def invariant_rows(dec: Decoder, width: int) -> int:
 class _Search:
     """Bookkeeping of one image's search (the live rows are the block ``off:off + live`` of the batch)."""
 
-    __slots__ = ("index", "finished", "live", "off")
+    __slots__ = ("index", "finished", "live", "off", "settled")
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, settle: int | None = None) -> None:
         self.index, self.live, self.off = index, 1, 0
         self.finished: list[Hypothesis] = []
+        self.settled = Settled(settle) if settle else None
 
 
 def _aligned(x: torch.Tensor) -> torch.Tensor:
@@ -137,11 +138,12 @@ def _chunks(active: list[_Search], rows: int) -> list[list[_Search]]:
 
 @torch.no_grad()
 def search_many(dec: Decoder, ctxs: Sequence[torch.Tensor], width0: int, maxlen: int = 1000,
-                use_unk: bool = False) -> list[list[Hypothesis]]:
+                use_unk: bool = False, settle: int | None = None) -> list[list[Hypothesis]]:
     """For each (1, dimctx) float32 context, the hypotheses :func:`storyteller.generation.beam_search` returns
     for it (on the plain ops; same tokens, order and float32 scores), the searches stepped together. The
     contexts must already be checked (``generation._ctx``). Raises :class:`NotInvariant` when the batch's
-    rounding differs from one image's (then search image by image).
+    rounding differs from one image's (then search image by image). ``settle``: as ``beam_search``'s (each
+    image stops once its ``settle`` best can no longer change).
 
     Each step runs in chunks of about :data:`CHUNK_ROWS` rows: large enough for efficient GEMMs, small enough
     that the (rows, n_words) costs stay in reused memory instead of fresh pages every step."""
@@ -150,7 +152,7 @@ def search_many(dec: Decoder, ctxs: Sequence[torch.Tensor], width0: int, maxlen:
         return []
     dev = dec.device
     alone_below = invariant_rows(dec, width0)
-    searches = [_Search(i) for i in range(n)]
+    searches = [_Search(i, settle) for i in range(n)]
     for i, s in enumerate(searches):
         s.off = i
     state = torch.cat([dec.init_state(c) for c in ctxs])        # each (1, dimctx) alone: a 1-row GEMM as there
@@ -180,10 +182,17 @@ def search_many(dec: Decoder, ctxs: Sequence[torch.Tensor], width0: int, maxlen:
                 done = wi == EOS
                 if bool(done.any()):
                     toks = torch.cat([tokens[s.off + ti[done]], wi[done][:, None]], 1)
-                    s.finished.extend(zip(toks.tolist(), flat[best[done]].tolist()))
+                    ended = list(zip(toks.tolist(), flat[best[done]].tolist()))
+                    s.finished.extend(ended)
+                    if s.settled is not None:
+                        s.settled.add(ended)
                 keep = ~done
                 live = int(keep.sum())
-                if live and len(s.finished) < width0:
+                if (live and s.settled is not None and t < maxlen - 1
+                        and s.settled.done(flat[best[keep]])):  # its best are settled: end as beam_search does
+                    toks = torch.cat([tokens[s.off + ti[keep]], wi[keep][:, None]], 1)
+                    out[s.index] = s.finished + list(zip(toks.tolist(), flat[best[keep]].tolist()))
+                elif live and len(s.finished) < width0:
                     rows.append(s.off + ti[keep])
                     words.append(wi[keep])
                     news.append(flat[best[keep]])

@@ -10,6 +10,7 @@ Near ties on the fast CPU path are decided as the plain path decides them (:mod:
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
 from collections.abc import Sequence
@@ -178,9 +179,40 @@ def force(dec: Decoder, ctx: torch.Tensor, prefix: Sequence[int] = (), step=None
     return prev, state
 
 
-def _beam(dec, ctx, width0, maxlen, use_unk, procs, step, check_ties=False, prefix=()) -> list[Hypothesis]:
+class Settled:
+    """The ``n`` best finished costs as :func:`decode_texts` ranks them (the first hypothesis dropped when its
+    text is empty), kept to tell when a search can stop without changing them: costs only grow along a hypothesis
+    (each step adds ``-log p >= 0``), so once every live hypothesis costs at least the ``n``-th best finished
+    one, nothing finishing later can rank among the ``n`` (an equal cost ranks after: the ranking is stable)."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.best, self.seen = n, [], 0
+
+    def add(self, hyps: Sequence[Hypothesis]) -> None:
+        for toks, cost in hyps:
+            self.seen += 1
+            if self.seen == 1 and len(toks) <= 1:  # decode_texts drops an empty first text
+                continue
+            bisect.insort(self.best, cost)
+            del self.best[self.n:]
+
+    def done(self, live: torch.Tensor, check_ties: bool = False) -> bool:
+        """Whether the live hypotheses' (L,) float32 costs can no longer change the ``n`` best; with
+        ``check_ties`` a decision within :data:`TIE_MARGIN` raises :class:`NearTie` (the plain ops decide)."""
+        if len(self.best) < self.n or live.numel() == 0:
+            return False
+        nth, low = self.best[-1], float(live.min())
+        if check_ties and abs(low - nth) <= max(abs(nth), 8.0) * TIE_MARGIN:
+            raise _NearTie("settle")
+        return nth <= low
+
+
+def _beam(dec, ctx, width0, maxlen, use_unk, procs, step, check_ties=False, prefix=(), settle=None
+          ) -> list[Hypothesis]:
     """The search; with ``check_ties`` it raises :class:`_NearTie` at the first near tie. ``prefix``: word ids
-    forced first (with the same ``step``); the hypotheses hold only the words after it."""
+    forced first (with the same ``step``); the hypotheses hold only the words after it. ``settle``: stop once
+    the ``settle`` best can no longer change (:class:`Settled`)."""
+    settled = Settled(settle) if settle else None
     dev = dec.device
     prev, state = force(dec, ctx, prefix, step)                # (L,), (L, dim)
     scores = torch.zeros(1, dtype=torch.float32, device=dev)   # (L,) running NLL sums
@@ -204,10 +236,15 @@ def _beam(dec, ctx, width0, maxlen, use_unk, procs, step, check_ties=False, pref
         new_scores = flat[best]
         done = wi == EOS
         if bool(done.any()):
-            finished.extend(zip(new_tokens[done][:, n0:].tolist(), new_scores[done].tolist()))
+            ended = list(zip(new_tokens[done][:, n0:].tolist(), new_scores[done].tolist()))
+            finished.extend(ended)
+            if settled is not None:
+                settled.add(ended)
         keep = ~done
         tokens, scores, state, prev = new_tokens[keep], new_scores[keep], new_state[ti[keep]], wi[keep]
         if tokens.shape[0] == 0 or len(finished) >= width0:
+            break
+        if settled is not None and t < maxlen - 1 and settled.done(scores, check_ties):
             break
     finished.extend(zip(tokens[:, n0:].tolist(), scores.tolist()))  # only when maxlen was hit
     return finished
@@ -266,7 +303,7 @@ def check_search_memory(dec: Decoder, beam_width: int, maxlen: int) -> None:
 @torch.no_grad()
 def beam_search(
     dec: Decoder, c: np.ndarray | torch.Tensor, beam_width: int, maxlen: int = 1000, use_unk: bool = False,
-    processors: Sequence[Processor] = (), prefix: Sequence[int] = (),
+    processors: Sequence[Processor] = (), prefix: Sequence[int] = (), settle: int | None = None,
 ) -> list[Hypothesis]:
     """Every hypothesis the original ``gen_sample`` returns, as ``(token_ids, score)`` in its order.
 
@@ -274,6 +311,10 @@ def beam_search(
     ``maxlen`` come last, without it. Scores are float32 sums of negative log-probabilities (after
     ``processors``, if any). ``prefix``: word ids forced through the decoder first (a prompt); the search
     continues from there and the hypotheses hold only the new words (``maxlen`` counts only those).
+    ``settle``: when only the ``settle`` best texts are wanted (``run_sampler`` and ``story`` want 1), stop as
+    soon as they can no longer change (:class:`Settled`); they are then exactly the full search's, and the list
+    lacks only hypotheses that would have finished later, none of which could rank among them. Not with
+    ``processors`` (their costs need not only grow).
     Raises :class:`~storyteller.errors.InputError` for a bad width, ``maxlen`` or context, and for a width whose
     steps could not fit in the memory available (:func:`check_search_memory`).
     """
@@ -283,7 +324,12 @@ def beam_search(
     ctx = _ctx(dec, c)
     check_search_memory(dec, beam_width, maxlen)
     args = (dec, ctx, beam_width, maxlen, use_unk, list(processors))
-    kw = {"prefix": [int(w) for w in prefix]} if len(prefix) else {}  # (the original's call has no prefix)
+    kw: dict = {"prefix": [int(w) for w in prefix]} if len(prefix) else {}  # (the original's call has no prefix)
+    if settle is not None:
+        if isinstance(settle, bool) or not isinstance(settle, (int, np.integer)) or settle < 1:
+            raise InputError(f"settle must be None or an integer >= 1, got {settle!r}")
+        if not processors:
+            kw["settle"] = int(settle)
     if not _fast_path_active(dec):
         return _beam(*args, dec.step_logprobs, **kw)
     plain = lambda p, s: reference_step(dec, p, s)  # noqa: E731
@@ -362,7 +408,7 @@ def _sample_batch(dec: Decoder, ctx: torch.Tensor, config: GenerationConfig,
 
 
 def generate(dec: Decoder, c: np.ndarray | torch.Tensor, config: GenerationConfig | None = None, *,
-             prefix: Sequence[int] = (), **knobs) -> list[Hypothesis]:
+             prefix: Sequence[int] = (), best_only: bool = False, **knobs) -> list[Hypothesis]:
     """Hypotheses ``(token_ids, score)`` for the context ``c`` (a (dimctx,) float32 vector), as ``config`` (and
     ``knobs`` overriding it, e.g. ``num_beams=5``) asks. Lower scores are better (negative log-probabilities).
 
@@ -370,15 +416,18 @@ def generate(dec: Decoder, c: np.ndarray | torch.Tensor, config: GenerationConfi
     ``gen_sample``); with ``length_penalty`` they are re-ranked by ``score / len ** length_penalty`` and that is
     their score. Sampling: ``num_return_sequences`` draws. ``prefix``: word ids (e.g. a prompt) forced through
     the decoder from the context's initial state before generating; the hypotheses hold only the words after it
-    (``max_new_tokens``/``min_new_tokens`` count those). Raises :class:`~storyteller.errors.InputError`.
+    (``max_new_tokens``/``min_new_tokens`` count those). ``best_only``: the caller keeps only the
+    ``num_return_sequences`` best (:func:`decode_texts`), so the search may stop once they are settled (the same
+    texts, sooner; see :func:`beam_search`'s ``settle``). Raises :class:`~storyteller.errors.InputError`.
     """
     config = (config or GenerationConfig()).replace(**knobs).validate()
     ctx = _ctx(dec, c)
     prefix = _check_prefix(dec, prefix)
     if config.do_sample:
         return _sample_batch(dec, ctx, config, prefix)
+    settle = config.num_return_sequences if best_only and config.length_penalty is None else None
     hyps = beam_search(dec, ctx, config.num_beams, maxlen=config.max_new_tokens, use_unk=config.use_unk,
-                       processors=logits_processors(config, len(prefix)), prefix=prefix)
+                       processors=logits_processors(config, len(prefix)), prefix=prefix, settle=settle)
     return length_penalized(hyps, config.length_penalty)
 
 
@@ -436,4 +485,4 @@ def run_sampler(
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         words, _ = sample(dec, c, maxlen=maxlen, use_unk=use_unk, generator=gen)
         return " ".join(dec.word_idict[w] for w in words[:-1])
-    return best_text(dec, beam_search(dec, c, beam_width, maxlen=maxlen, use_unk=use_unk))
+    return best_text(dec, beam_search(dec, c, beam_width, maxlen=maxlen, use_unk=use_unk, settle=1))

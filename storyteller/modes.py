@@ -155,7 +155,7 @@ def passage_vector(stv: Any, passages: Sequence[str]) -> np.ndarray:
 
 def decode(dec: Any, ctx: np.ndarray, cfg: GenerationConfig, prefix: Sequence[int] = ()) -> list[str]:
     """The ``num_return_sequences`` texts for a context, best first (the original's text with the defaults)."""
-    hyps = generate(dec, ctx, cfg, prefix=prefix)
+    hyps = generate(dec, ctx, cfg, prefix=prefix, best_only=True)
     return decode_texts(dec, hyps, cfg.num_return_sequences)
 
 

@@ -183,3 +183,16 @@ def test_benchmark_quick_beam_step_parts_emits_a_json_line():
     (line,) = [json.loads(s) for s in proc.stdout.splitlines() if s.strip()]
     assert line["figure"] == "beam_step_bw50_parts" and line["target"] == 0.8 and line["value"] > 0
     assert {"step", "gemms", "softmax", "log", "topk"} <= set(line["ms"])
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_search_many_settles_as_beam_search_does(n):
+    """With ``settle`` each image's search stops where ``beam_search``'s does: the same hypotheses, bit for bit."""
+    dec = make_decoder(3, gain=2.0, doutput=False)
+    many = beams.search_many(dec, contexts(dec, range(6)), 20, maxlen=60, settle=n)
+    with gru.plain_paths():
+        alone = [generation.beam_search(dec, ctx(s), 20, maxlen=60, settle=n) for s in range(6)]
+        full = [generation.beam_search(dec, ctx(s), 20, maxlen=60) for s in range(6)]
+    assert many == alone
+    longest = lambda hyps: max(len(t) for t, _ in hyps)  # noqa: E731
+    assert sum(longest(a) < longest(f) for a, f in zip(alone, full)) > 0  # some stopped sooner

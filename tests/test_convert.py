@@ -503,7 +503,7 @@ def test_speed_benchmark_quick_emits_one_json_line_per_figure(tmp_path):
     names = [d["figure"] for d in lines]
     assert len(names) == len(set(names))  # one line per figure
     every = {"cli_wall_minus_import_torch_s", "encode_first_vs_warm", "peak_rss_10e6_captions_gb",
-             "tell_many_speedup", "beam_step_bw50_parts", "plain_first_speedup"}
+             "tell_many_speedup", "beam_step_bw50_parts", "plain_first_speedup", "settle_speedup"}
     assert set(names) == every
     for d in lines:
         assert isinstance(d["value"], (int, float)) and d["unit"]

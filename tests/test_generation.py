@@ -2,6 +2,8 @@
 search on the fast path deciding near ties as the plain path does, sampling and the logits processors."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -300,3 +302,51 @@ def test_a_beam_too_wide_for_memory_is_refused_before_searching(monkeypatch):
     assert generation.available_bytes(dec.device) is not None
     generation.beam_search(dec, ctx(1), 10 ** 4, maxlen=3)
     assert steps
+
+
+# -------------------------------------------------------------------------------------------------- settle
+@pytest.mark.parametrize("kind", [{"gain": 3.0}, {"gain": 1.5, "ties": True}, {"gain": 2.0, "doutput": False}])
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_settled_search_keeps_the_n_best_texts_and_stops_sooner(kind, n):
+    """The n best texts (decode_texts' ranking) of a search that stops once they are settled are the full
+    search's, on the fast path and on the plain ops; the hypotheses that finished before the stop are the full
+    search's first ones, in order (bit for bit on the plain ops); and some searches stop before the full one ends."""
+    dec = make_decoder(3 if kind["gain"] != 3.0 else 0, **kind)
+    shorter = 0
+    for seed in range(8):
+        for plain in (False, True):
+            with gru.plain_paths() if plain else contextlib.nullcontext():
+                full = generation.beam_search(dec, ctx(seed), 20, maxlen=80)
+                got = generation.beam_search(dec, ctx(seed), 20, maxlen=80, settle=n)
+            assert generation.decode_texts(dec, got, n) == generation.decode_texts(dec, full, n)
+            ended = [h for h in got if h[0][-1] == 0]
+            if plain:
+                assert got[:len(ended)] == full[:len(ended)]
+            else:  # (the full search may have met a near tie later, and its scores are then the plain ops')
+                assert [t for t, _ in got[:len(ended)]] == [t for t, _ in full[:len(ended)]]
+            shorter += max(len(t) for t, _ in got) < max(len(t) for t, _ in full)
+    assert shorter > 0
+
+
+def test_settled_ranks_as_decode_texts_and_refuses_a_close_call_on_the_fast_path():
+    s = generation.Settled(2)
+    s.add([([0], 0.5)])                    # an empty first text: decode_texts drops it
+    s.add([([4, 0], 3.0), ([5, 6, 0], 1.0)])
+    assert s.best == [1.0, 3.0]
+    assert not s.done(torch.tensor([2.9, 7.0]))  # a live one could still finish below 3.0
+    assert s.done(torch.tensor([3.0, 7.0]))      # equal ranks after (the ranking is stable)
+    assert not generation.Settled(1).done(torch.tensor([5.0]))  # nothing finished yet
+    with pytest.raises(ties.NearTie):
+        s.done(torch.tensor([3.0 + 1e-6, 9.0]), check_ties=True)
+    with pytest.raises(InputError, match="settle must be None or an integer >= 1"):
+        generation.beam_search(make_decoder(), ctx(1), 3, settle=0)
+
+
+def test_story_paths_settle_but_generate_returns_every_hypothesis():
+    dec = make_decoder()
+    full = generation.beam_search(dec, ctx(2), 20, maxlen=80)
+    assert generate(dec, ctx(2), num_beams=20, max_new_tokens=80) == full  # the original's gen_sample list
+    settled = generate(dec, ctx(2), num_beams=20, max_new_tokens=80, best_only=True)
+    assert max(len(t) for t, _ in settled) < max(len(t) for t, _ in full)  # stopped sooner
+    assert generation.decode_texts(dec, settled, 1) == generation.decode_texts(dec, full, 1)
+    assert generation.run_sampler(dec, ctx(2), beam_width=20, maxlen=80) == generation.best_text(dec, full)
