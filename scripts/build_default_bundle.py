@@ -480,13 +480,19 @@ def check_args(args: argparse.Namespace) -> None:
 
 
 def check_settings(settings: dict) -> None:
-    """Refuse, before any work, a text mix that could keep no teacher passage: ``min_teacher_tokens`` above
-    ``max_teacher_tokens`` in a phase's settings (raises :class:`InputError` naming the phase and the fix)."""
-    for phase in ("grounding", "focus"):
-        g = settings.get(phase, {})
-        if g.get("min_teacher_tokens") and g["min_teacher_tokens"] > g["max_teacher_tokens"]:
-            raise InputError(f"{phase} settings: min_teacher_tokens {g['min_teacher_tokens']} is above "
-                             f"max_teacher_tokens {g['max_teacher_tokens']}: no passage could be kept; lower it")
+    """Refuse, before any work, teacher-passage lengths that are not whole numbers (``max_teacher_tokens`` >= 1,
+    ``min_teacher_tokens`` >= 0 or absent) or a text mix that could keep no teacher passage: ``min_teacher_tokens``
+    above ``max_teacher_tokens``. Raises :class:`InputError` naming the phase, the setting and the fix."""
+    for phase, g in settings.items():
+        if not isinstance(g, dict) or not {"min_teacher_tokens", "max_teacher_tokens"} & g.keys():
+            continue
+        lo, hi = g.get("min_teacher_tokens") or 0, g.get("max_teacher_tokens")
+        for name, v, least in (("min_teacher_tokens", lo, 0), ("max_teacher_tokens", hi, 1)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < least:
+                raise InputError(f"{phase} settings: {name} must be an integer >= {least}, got {v!r}")
+        if lo > hi:
+            raise InputError(f"{phase} settings: min_teacher_tokens {lo} is above max_teacher_tokens {hi}: no "
+                             f"passage could be kept; lower it")
 
 
 def resumable_stage(done: Path, label: str, train: Callable[[], dict]) -> dict | None:

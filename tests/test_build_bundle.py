@@ -126,3 +126,11 @@ def test_a_text_mix_that_could_keep_no_passage_is_refused_before_any_work():
     bad["focus"] = {**bad["focus"], "min_teacher_tokens": 81}
     with pytest.raises(mod.InputError, match="focus settings: min_teacher_tokens 81 is above max_teacher_tokens 80"):
         mod.check_settings(bad)
+    for key, value, why in (("max_teacher_tokens", None, "max_teacher_tokens must be an integer >= 1, got None"),
+                            ("min_teacher_tokens", "50", "min_teacher_tokens must be an integer >= 0, got '50'"),
+                            ("max_teacher_tokens", float("nan"), "max_teacher_tokens must be an integer >= 1"),
+                            ("max_teacher_tokens", 0, "max_teacher_tokens must be an integer >= 1, got 0")):
+        bad = {**mod.FULL, **mod.FROM_BUNDLE}
+        bad["grounding"] = {**bad["grounding"], key: value}  # (was a KeyError / TypeError, or NaN passed)
+        with pytest.raises(mod.InputError, match=f"grounding settings: {why}"):
+            mod.check_settings(bad)
