@@ -89,6 +89,7 @@ def tell_many(teller: Any, images: Sequence[Any], generation: Any, options: dict
         raise InputError(f"tell_many takes a list of images, got {type(images).__name__}; use tell() for one")
     generation_knobs = {n: options.pop(n) for n in list(options) if n not in pipeline._MODE_OPTIONS}
     cfg, k = modes.split_knobs(generation, generation_knobs)
+    modes.check_search(teller, cfg)
     if cfg.num_return_sequences > 1 and options.get("next_passage"):
         raise InputError("num_return_sequences > 1 cannot be combined with next_passage")
     opts = teller._mode_options(cfg, **options)
@@ -138,6 +139,9 @@ def decode_many(teller: Any, svecs: dict[int, np.ndarray], cfg: Any, opts: dict[
             generation.check_search_memory(dec, cfg.num_beams, cfg.max_new_tokens)
         except StorytellerError:
             return {}
+        have = generation.available_bytes(dec.device)
+        if have is not None and beams.probe_bytes(dec, cfg.num_beams) > have // 2:
+            return {}  # beams this wide would gain nothing from batching, and its probe could not fit
         if beams.invariant_rows(dec, cfg.num_beams) > cfg.num_beams:  # no block could join the batch: no gain
             return {}
         bneg, bpos = teller._styles()
@@ -154,5 +158,5 @@ def decode_many(teller: Any, svecs: dict[int, np.ndarray], cfg: Any, opts: dict[
         hyps = generation.length_penalized(hyps, cfg.length_penalty)
         if fast and beams.ranking_near_tie(hyps, cfg.num_return_sequences):
             continue  # tell may have ranked the fast path's scores: decode it alone
-        out[i] = generation.decode_texts(dec, hyps, cfg.num_return_sequences) or [""]
+        out[i] = modes.warn_short(generation.decode_texts(dec, hyps, cfg.num_return_sequences), cfg) or [""]
     return out

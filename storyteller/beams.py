@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from . import ties
-from .generation import UNK_COST, Hypothesis, Settled
+from .generation import STEP_ARRAYS, UNK_COST, Hypothesis, Settled
 
 if TYPE_CHECKING:
     from .decoder import Decoder
@@ -52,6 +52,12 @@ class NotInvariant(Exception):
 
 def _weights_stamp(dec: Decoder) -> tuple:
     return tuple((id(p), p.data_ptr(), -1 if p.is_inference() else p._version) for p in dec.parameters())
+
+
+def probe_bytes(dec: Decoder, width: int) -> int:
+    """Bytes :func:`invariant_rows` holds for ``width``: its ``3 * width + 7`` random rows stepped at once (the
+    step's float32 arrays, as :func:`storyteller.generation.search_bytes` counts them)."""
+    return (3 * width + 7) * (dec.options["n_words"] * STEP_ARRAYS + 3 * dec.options["dim"]) * 4
 
 
 def invariant_rows(dec: Decoder, width: int) -> int:
@@ -190,8 +196,7 @@ def search_many(dec: Decoder, ctxs: Sequence[torch.Tensor], width0: int, maxlen:
                 live = int(keep.sum())
                 if (live and s.settled is not None and t < maxlen - 1
                         and s.settled.done(flat[best[keep]])):  # its best are settled: end as beam_search does
-                    toks = torch.cat([tokens[s.off + ti[keep]], wi[keep][:, None]], 1)
-                    out[s.index] = s.finished + list(zip(toks.tolist(), flat[best[keep]].tolist()))
+                    out[s.index] = s.finished
                 elif live and len(s.finished) < width0:
                     rows.append(s.off + ti[keep])
                     words.append(wi[keep])

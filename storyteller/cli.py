@@ -258,8 +258,11 @@ def _emit_json(out: TextIO, obj: dict[str, Any]) -> None:
 
 def _tell_all(args: argparse.Namespace, todo: list[str], out: TextIO, gen: Any, device: Any) -> int:
     """Tell the stories and write them to ``out``; returns the number of images that failed."""
+    from .modes import check_search
+
     st = _load(args, device)
     modes = _mode_kwargs(args, st.tell)
+    check_search(st, gen)  # (a width too wide for memory: one error, not one per image)
     # one story over every image (--sequence), else one per image
     jobs: list[Any] = [todo] if args.sequence else list(todo)
     failed, told = 0, 0

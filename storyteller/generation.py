@@ -64,6 +64,7 @@ __all__ = [
 
 UNK_COST = 1e20  # the original's way of forbidding UNK
 UNK, EOS = 1, 0
+LENGTH_PENALTY_MAX = 10.0
 Hypothesis = tuple[list[int], float]
 
 
@@ -117,7 +118,9 @@ class GenerationConfig:
         if self.seed is not None:
             check("seed", integer, lambda v: 0 <= v < 2 ** 63, "None or an integer in [0, 2**63)")
         if self.length_penalty is not None:
-            check("length_penalty", number, lambda v: math.isfinite(v), "None or a finite number")
+            # (|lp| <= 10: len ** lp stays finite in float32 for stories up to 1000 words; 1e30 overflowed)
+            check("length_penalty", number, lambda v: math.isfinite(v) and abs(v) <= LENGTH_PENALTY_MAX,
+                  f"None or a number in [-{LENGTH_PENALTY_MAX}, {LENGTH_PENALTY_MAX}] (1.0: cost per word)")
         if not self.do_sample and self.num_return_sequences > self.num_beams:
             raise InputError(f"generation option num_return_sequences={self.num_return_sequences!r} is not allowed; "
                              f"use at most num_beams={self.num_beams} without sampling")
@@ -186,7 +189,8 @@ class Settled:
     one, nothing finishing later can rank among the ``n`` (an equal cost ranks after: the ranking is stable)."""
 
     def __init__(self, n: int) -> None:
-        self.n, self.best, self.seen = n, [], 0
+        self.n, self.seen = n, 0
+        self.best: list[float] = []
 
     def add(self, hyps: Sequence[Hypothesis]) -> None:
         for toks, cost in hyps:
@@ -245,7 +249,7 @@ def _beam(dec, ctx, width0, maxlen, use_unk, procs, step, check_ties=False, pref
         if tokens.shape[0] == 0 or len(finished) >= width0:
             break
         if settled is not None and t < maxlen - 1 and settled.done(scores, check_ties):
-            break
+            return finished  # (the live hypotheses, unfinished, could not rank among the settled best)
     finished.extend(zip(tokens[:, n0:].tolist(), scores.tolist()))  # only when maxlen was hit
     return finished
 
@@ -257,19 +261,21 @@ def _check_maxlen(maxlen: object) -> int:
 
 
 # Float32 arrays of (hypotheses x vocabulary) that one search step holds at once (logits, softmax, log, costs,
-# the flat copy topk reads), with a margin: the estimate only has to tell "fits" from "cannot fit".
-STEP_ARRAYS = 6
+# the flat copy topk reads, ...; about 6.3 at the measured peak), with a margin: the estimate only has to tell
+# "fits" from "cannot fit".
+STEP_ARRAYS = 8
 
 
-def search_bytes(beam_width: int, maxlen: int, n_words: int) -> int:
-    """Bytes the largest step of a beam search holds: its live hypotheses (at most ``beam_width``, and at step
-    ``t`` at most ``n_words ** t``) times the vocabulary times :data:`STEP_ARRAYS` float32 arrays."""
-    rows = 1
-    for _ in range(maxlen - 1):
-        if rows >= beam_width:
-            break
-        rows = min(beam_width, rows * n_words)
-    return min(rows, beam_width) * n_words * 4 * STEP_ARRAYS
+def search_bytes(beam_width: int, maxlen: int, n_words: int, dim: int = 0) -> int:
+    """Bytes the widest step of a beam search holds: the hypotheses it extends (at most ``beam_width``, and at
+    step ``t`` at most ``n_words ** (t - 1)``) times the vocabulary times :data:`STEP_ARRAYS` float32 arrays,
+    plus the hypotheses it keeps (at most ``beam_width``): two (dim,) float32 states and two rows of word ids
+    (int64, as long as the step) each."""
+    rows, t = 1, 1  # the rows step t extends
+    while t < maxlen and rows < beam_width:
+        rows, t = min(beam_width, rows * n_words), t + 1
+    kept = min(beam_width, rows * n_words)
+    return rows * n_words * 4 * STEP_ARRAYS + kept * (2 * dim * 4 + 2 * t * 8)
 
 
 def available_bytes(device: torch.device) -> int | None:
@@ -291,7 +297,7 @@ def available_bytes(device: torch.device) -> int | None:
 def check_search_memory(dec: Decoder, beam_width: int, maxlen: int) -> None:
     """Refuse a beam search that cannot fit in memory before it runs (instead of an out-of-memory crash minutes
     later). Raises :class:`~storyteller.errors.InputError` naming ``num_beams``, the memory it needs and the fix."""
-    need = search_bytes(int(beam_width), maxlen, dec.options["n_words"])
+    need = search_bytes(int(beam_width), maxlen, dec.options["n_words"], dec.options["dim"])
     have = available_bytes(dec.device)
     if have is not None and need > have:
         gib = 2.0 ** 30
@@ -313,8 +319,9 @@ def beam_search(
     continues from there and the hypotheses hold only the new words (``maxlen`` counts only those).
     ``settle``: when only the ``settle`` best texts are wanted (``run_sampler`` and ``story`` want 1), stop as
     soon as they can no longer change (:class:`Settled`); they are then exactly the full search's, and the list
-    lacks only hypotheses that would have finished later, none of which could rank among them. Not with
-    ``processors`` (their costs need not only grow).
+    holds the hypotheses that finished before the stop (the full search's first ones, in its order): it lacks
+    those that would have finished later, none of which could rank among them, and returns no unfinished ones
+    unless ``maxlen`` was reached first. Not with ``processors`` (their costs need not only grow).
     Raises :class:`~storyteller.errors.InputError` for a bad width, ``maxlen`` or context, and for a width whose
     steps could not fit in the memory available (:func:`check_search_memory`).
     """
@@ -323,12 +330,16 @@ def beam_search(
     maxlen = _check_maxlen(maxlen)
     ctx = _ctx(dec, c)
     check_search_memory(dec, beam_width, maxlen)
-    args = (dec, ctx, beam_width, maxlen, use_unk, list(processors))
+    try:
+        procs = [] if processors is None else list(processors)
+    except TypeError:
+        raise InputError(f"processors must be a sequence of logits processors, got {processors!r}") from None
+    args = (dec, ctx, beam_width, maxlen, use_unk, procs)
     kw: dict = {"prefix": [int(w) for w in prefix]} if len(prefix) else {}  # (the original's call has no prefix)
     if settle is not None:
         if isinstance(settle, bool) or not isinstance(settle, (int, np.integer)) or settle < 1:
             raise InputError(f"settle must be None or an integer >= 1, got {settle!r}")
-        if not processors:
+        if not procs:
             kw["settle"] = int(settle)
     if not _fast_path_active(dec):
         return _beam(*args, dec.step_logprobs, **kw)
@@ -421,6 +432,8 @@ def generate(dec: Decoder, c: np.ndarray | torch.Tensor, config: GenerationConfi
     texts, sooner; see :func:`beam_search`'s ``settle``). Raises :class:`~storyteller.errors.InputError`.
     """
     config = (config or GenerationConfig()).replace(**knobs).validate()
+    if not isinstance(best_only, bool):
+        raise InputError(f"best_only must be True or False, got {best_only!r}")
     ctx = _ctx(dec, c)
     prefix = _check_prefix(dec, prefix)
     if config.do_sample:

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import skipthoughts, style
 from .errors import InputError
-from .generation import GenerationConfig, decode_texts, generate
+from .generation import GenerationConfig, check_search_memory, decode_texts, generate
 from .tokenize import text_tokens
 
 __all__ = [
@@ -156,7 +156,29 @@ def passage_vector(stv: Any, passages: Sequence[str]) -> np.ndarray:
 def decode(dec: Any, ctx: np.ndarray, cfg: GenerationConfig, prefix: Sequence[int] = ()) -> list[str]:
     """The ``num_return_sequences`` texts for a context, best first (the original's text with the defaults)."""
     hyps = generate(dec, ctx, cfg, prefix=prefix, best_only=True)
-    return decode_texts(dec, hyps, cfg.num_return_sequences)
+    return warn_short(decode_texts(dec, hyps, cfg.num_return_sequences), cfg)
+
+
+def check_search(teller: Any, cfg: GenerationConfig) -> None:
+    """Refuse, before any image is read, a beam search the decoder's memory cannot hold
+    (:func:`~storyteller.generation.check_search_memory`; not for sampling or the LM writer)."""
+    dec = getattr(teller, "decoder", None)
+    if not cfg.do_sample and dec is not None and getattr(teller, "writer", None) is None:
+        check_search_memory(dec, cfg.num_beams, cfg.max_new_tokens)
+
+
+def warn_short(texts: list[str], cfg: GenerationConfig) -> list[str]:
+    """``texts`` unchanged; a warning when there are fewer than ``num_return_sequences`` (the original drops an
+    empty first hypothesis) or one is empty (the decoder ended at once, or ``max_new_tokens`` cut the hypothesis:
+    a text is its words but the last, as the original's)."""
+    n = cfg.num_return_sequences
+    if len(texts) < n:
+        warnings.warn(f"num_return_sequences={n}, but the search gave only {len(texts)} text(s): the original "
+                      f"drops a first hypothesis that is empty; use a larger num_beams for more", stacklevel=3)
+    if not texts or "" in texts:
+        warnings.warn(f"the decoder gave an empty text (it ended at once, or max_new_tokens="
+                      f"{cfg.max_new_tokens} cut it: a text is a hypothesis's words but the last)", stacklevel=3)
+    return texts
 
 
 def warn_oov(oov: list[str]) -> None:

@@ -266,6 +266,7 @@ class Storyteller:
         for a bad knob, text or features, :class:`~storyteller.errors.ImageError` for an unreadable image.
         """
         cfg, k = modes.split_knobs(generation, knobs)
+        modes.check_search(self, cfg)
         opts = self._mode_options(cfg, prompt, dialogue, context, next_passage, sequence_memory, text_weight)
         images = list(image) if isinstance(image, (list, tuple)) else [image]
         if not images:

@@ -534,3 +534,13 @@ def test_every_trainer_option_is_described_with_its_default(command):
             assert action.help, action.dest
             if action.type in (int, float) and not action.required and action.dest != "time_budget":
                 assert "default" in action.help, (action.dest, action.help)
+
+
+def test_a_search_too_wide_is_one_error_for_all_images(capsys, monkeypatch):
+    from storyteller import generation
+
+    monkeypatch.setattr(generation, "available_bytes", lambda device: 1000)
+    images = [str(REPO / "images" / name) for name in ("cat.jpg", "dog.jpg")]
+    assert main([*images, "--num-beams", "5"]) == 1
+    err = capsys.readouterr().err.splitlines()  # (was one error per image, each after its CNN and retrieval)
+    assert len(err) == 1 and "num_beams=5 is too wide" in err[0] and err[0].startswith("storyteller: error:")

@@ -283,11 +283,24 @@ def test_a_bad_maxlen_is_refused_with_its_name(maxlen):
 
 
 def test_search_bytes_counts_the_live_hypotheses_of_the_widest_step():
-    # step 1 has one row, step 2 at most n_words rows, step 3 at most n_words ** 2
-    assert generation.search_bytes(50, 1000, 60) == 50 * 60 * 4 * generation.STEP_ARRAYS
-    assert generation.search_bytes(10 ** 6, 2, 60) == 60 * 60 * 4 * generation.STEP_ARRAYS
-    assert generation.search_bytes(10 ** 6, 3, 60) == 3600 * 60 * 4 * generation.STEP_ARRAYS
-    assert generation.search_bytes(7, 1, 60) == 1 * 60 * 4 * generation.STEP_ARRAYS
+    # step 1 extends one row, step 2 at most n_words rows, step 3 at most n_words ** 2; the rows a step keeps (at
+    # most the width) hold two states and two rows of word ids as long as the step
+    a = 4 * generation.STEP_ARRAYS
+    assert generation.search_bytes(50, 1000, 60) == 50 * 60 * a + 50 * 2 * 2 * 8
+    assert generation.search_bytes(10 ** 6, 2, 60, dim=8) == 60 * 60 * a + 3600 * (2 * 8 * 4 + 2 * 2 * 8)
+    assert generation.search_bytes(10 ** 6, 3, 60) == 3600 * 60 * a + 216000 * 2 * 3 * 8
+    assert generation.search_bytes(7, 1, 60) == 1 * 60 * a + 7 * 2 * 1 * 8
+
+
+def test_a_beam_whose_kept_states_cannot_fit_is_refused(monkeypatch):
+    """The last step of a short search keeps up to num_beams states even where it extends few rows (a 17,000-word
+    decoder at max_new_tokens=2 and num_beams=10**7: 30 GB of states, a raw allocator error before)."""
+    dec = make_decoder()
+    logits = 60 * 60 * 4 * generation.STEP_ARRAYS  # what step 2 extends: 60 rows x 60 words
+    monkeypatch.setattr(generation, "available_bytes", lambda device: logits + 1000)
+    with pytest.raises(InputError, match="num_beams=3600 is too wide"):
+        generation.beam_search(dec, ctx(1), 3600, maxlen=2)
+    assert generation.beam_search(dec, ctx(1), 3, maxlen=2)  # a few kept states fit
 
 
 def test_a_beam_too_wide_for_memory_is_refused_before_searching(monkeypatch):
@@ -320,6 +333,8 @@ def test_a_settled_search_keeps_the_n_best_texts_and_stops_sooner(kind, n):
                 got = generation.beam_search(dec, ctx(seed), 20, maxlen=80, settle=n)
             assert generation.decode_texts(dec, got, n) == generation.decode_texts(dec, full, n)
             ended = [h for h in got if h[0][-1] == 0]
+            if max(len(t) for t, _ in got) < 80:  # stopped settled: only finished hypotheses, none cut short
+                assert len(ended) == len(got)
             if plain:
                 assert got[:len(ended)] == full[:len(ended)]
             else:  # (the full search may have met a near tie later, and its scores are then the plain ops')
@@ -350,3 +365,29 @@ def test_story_paths_settle_but_generate_returns_every_hypothesis():
     assert max(len(t) for t, _ in settled) < max(len(t) for t, _ in full)  # stopped sooner
     assert generation.decode_texts(dec, settled, 1) == generation.decode_texts(dec, full, 1)
     assert generation.run_sampler(dec, ctx(2), beam_width=20, maxlen=80) == generation.best_text(dec, full)
+
+
+def test_length_penalty_beyond_ten_is_refused_not_overflowed():
+    dec = make_decoder()
+    for lp in (1e30, -11.0, 10.5):  # (1e30 overflowed len ** lp in float32: every score 0, a numpy warning)
+        with pytest.raises(InputError, match=r"length_penalty=.*use None or a number in \[-10.0, 10.0\]"):
+            generate(dec, ctx(0), num_beams=4, max_new_tokens=20, length_penalty=lp)
+    for lp in (10, -10.0):
+        with np.errstate(all="raise"):
+            assert generate(dec, ctx(0), num_beams=4, max_new_tokens=20, length_penalty=lp)
+
+
+def test_best_only_and_processors_are_checked():
+    dec = make_decoder()
+    for bad in ("yes", None, 0):
+        with pytest.raises(InputError, match="best_only must be True or False"):
+            generate(dec, ctx(0), num_beams=3, best_only=bad)
+    assert generation.beam_search(dec, ctx(0), 3, maxlen=20, processors=None) == \
+        generation.beam_search(dec, ctx(0), 3, maxlen=20)
+    with pytest.raises(InputError, match="processors must be a sequence"):
+        generation.beam_search(dec, ctx(0), 3, maxlen=20, processors=5)
+    # a generator of processors is read once, and its processors switch settling off as a list's do
+    procs = generation.logits_processors(GenerationConfig(no_repeat_ngram_size=2))
+    want = generation.beam_search(dec, ctx(0), 3, maxlen=20, processors=procs, settle=1)
+    assert generation.beam_search(dec, ctx(0), 3, maxlen=20, processors=iter(procs), settle=1) == want
+    assert want == generation.beam_search(dec, ctx(0), 3, maxlen=20, processors=procs)

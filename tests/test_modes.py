@@ -142,6 +142,26 @@ def test_tell_many_equals_tell_and_reports_bad_images(golden, teller):
         teller.tell_many(good[0])
 
 
+def test_too_few_or_empty_texts_are_warned(golden, teller):
+    with pytest.warns(UserWarning, match="empty text.*max_new_tokens=1"):
+        story = teller.tell(feats(golden, 0), num_beams=2, max_new_tokens=1)  # (was an empty story, silently)
+    assert story.text == ""
+    cfg = generation.GenerationConfig(num_beams=3, num_return_sequences=3)
+    with pytest.warns(UserWarning, match="num_return_sequences=3, but the search gave only 2 text"):
+        assert modes.warn_short(["a b", "c d"], cfg) == ["a b", "c d"]
+
+
+def test_a_search_too_wide_is_refused_before_any_image_is_read(golden, teller, monkeypatch):
+    read = []
+    monkeypatch.setattr(generation, "available_bytes", lambda device: 1000)
+    monkeypatch.setattr(type(teller), "nearest", lambda self, *a, **k: read.append(1))
+    for run in (lambda: teller.tell(feats(golden, 0), num_beams=5),
+                lambda: teller.tell_many([feats(golden, 0), feats(golden, 1)], num_beams=5)):
+        with pytest.raises(InputError, match="num_beams=5 is too wide"):
+            run()
+    assert not read
+
+
 # ------------------------------------------------------------------------------------------- Story displays
 def test_to_dict_round_trips_through_json(golden, teller):
     story = teller.tell([feats(golden, 0), feats(golden, 1)], num_beams=3, prompt="A", next_passage=True,
