@@ -258,8 +258,9 @@ def test_make_style_cli_counts_and_names(tmp_path, golden, capsys):
     lines = golden.inputs["lyrics_corpus"][:4]
     (tmp_path / "lyrics.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     rc = main(["make-style", str(tmp_path / "lyrics.txt"), "--out", str(tmp_path / "s.npy"), "--config", str(cfg)])
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert rc == 0 and f"{len(lines)} passages" in out
+    assert "skip-thoughts" not in err  # no progress bar where stderr is not a terminal (was one, unlike `story`)
     n_sent = sum(len(T.sent_tokenize(s)) for s in lines)
     assert f"({n_sent} sentences) from 1 file(s)" in out
     want = skipthoughts.encode(skipthoughts.load_model(golden.dir, golden.dir), lines).mean(0)

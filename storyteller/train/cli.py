@@ -252,7 +252,7 @@ def _make_style(args: argparse.Namespace) -> int:
     stv = skipthoughts.load_model(base.skmodels, base.sktables, args.device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", skipthoughts.LongTextWarning)
-        vec = make_style(stv, passages)
+        vec = make_style(stv, passages, verbose=sys.stderr.isatty())  # (a bar only on a terminal, as `story`)
     for w in caught:
         if isinstance(w.message, skipthoughts.LongTextWarning):
             where = ", ".join(passages[i].source for i in w.message.items[:5])
