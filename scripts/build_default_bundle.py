@@ -486,7 +486,8 @@ def check_settings(settings: dict) -> None:
     for phase, g in settings.items():
         if not isinstance(g, dict) or not {"min_teacher_tokens", "max_teacher_tokens"} & g.keys():
             continue
-        lo, hi = g.get("min_teacher_tokens") or 0, g.get("max_teacher_tokens")
+        lo, hi = g.get("min_teacher_tokens"), g.get("max_teacher_tokens")
+        lo = 0 if lo is None else lo
         for name, v, least in (("min_teacher_tokens", lo, 0), ("max_teacher_tokens", hi, 1)):
             if isinstance(v, bool) or not isinstance(v, int) or v < least:
                 raise InputError(f"{phase} settings: {name} must be an integer >= {least}, got {v!r}")

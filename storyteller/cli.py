@@ -267,11 +267,21 @@ def _tell_all(args: argparse.Namespace, todo: list[str], out: TextIO, gen: Any, 
     jobs: list[Any] = [todo] if args.sequence else list(todo)
     failed, told = 0, 0
     settings = {f.name: getattr(gen, f.name) for f in dataclasses.fields(gen)} | {"num_captions": args.k}
+    several = len(args.images) > 1 or len(todo) > 1
     with _progress(args, len(jobs)) as bar:
         for job in jobs:
             label = ", ".join(job) if isinstance(job, list) else job
             try:
-                story = st.tell(job, generation=gen, num_captions=args.k, **modes)
+                with warnings.catch_warnings(record=True) as caught:  # each image's notes, naming it
+                    warnings.simplefilter("always")
+                    try:
+                        story = st.tell(job, generation=gen, num_captions=args.k, **modes)
+                    finally:
+                        if caught:
+                            bar.clear()
+                        for w in caught:
+                            _note(f"{label}: {w.message}" if several and label not in str(w.message)
+                                  else w.message)
             except (BrokenPipeError, KeyboardInterrupt):
                 raise
             except Exception as e:
@@ -288,7 +298,6 @@ def _tell_all(args: argparse.Namespace, todo: list[str], out: TextIO, gen: Any, 
             if args.json:
                 _emit_json(out, story.to_dict())
             else:
-                several = len(args.images) > 1 or len(todo) > 1
                 _emit_text(out, story, args, label if several else None, told == 0)
             told += 1
             bar.update()

@@ -118,7 +118,7 @@ class GenerationConfig:
         if self.seed is not None:
             check("seed", integer, lambda v: 0 <= v < 2 ** 63, "None or an integer in [0, 2**63)")
         if self.length_penalty is not None:
-            # (|lp| <= 10: len ** lp stays finite in float32 for stories up to 1000 words; 1e30 overflowed)
+            # (|lp| <= 10 keeps len ** lp finite in float64 for any length; 1e30 overflowed)
             check("length_penalty", number, lambda v: math.isfinite(v) and abs(v) <= LENGTH_PENALTY_MAX,
                   f"None or a number in [-{LENGTH_PENALTY_MAX}, {LENGTH_PENALTY_MAX}] (1.0: cost per word)")
         if not self.do_sample and self.num_return_sequences > self.num_beams:
@@ -261,9 +261,9 @@ def _check_maxlen(maxlen: object) -> int:
 
 
 # Float32 arrays of (hypotheses x vocabulary) that one search step holds at once (logits, softmax, log, costs,
-# the flat copy topk reads, ...; about 6.3 at the measured peak), with a margin: the estimate only has to tell
-# "fits" from "cannot fit".
-STEP_ARRAYS = 8
+# the flat copy topk reads, ...): peaks measured on the bundle came 5-12 % above an estimate of 8, so 10 leaves a
+# margin; the estimate only has to tell "fits" from "cannot fit".
+STEP_ARRAYS = 10
 
 
 def search_bytes(beam_width: int, maxlen: int, n_words: int, dim: int = 0) -> int:
@@ -276,6 +276,12 @@ def search_bytes(beam_width: int, maxlen: int, n_words: int, dim: int = 0) -> in
         rows, t = min(beam_width, rows * n_words), t + 1
     kept = min(beam_width, rows * n_words)
     return rows * n_words * 4 * STEP_ARRAYS + kept * (2 * dim * 4 + 2 * t * 8)
+
+
+def sample_bytes(num_sequences: int, n_words: int, dim: int = 0) -> int:
+    """Bytes a sampling step holds: ``num_sequences`` rows (all drawn at once) times the vocabulary times
+    :data:`STEP_ARRAYS` float32 arrays, plus two (dim,) float32 states per row."""
+    return num_sequences * (n_words * 4 * STEP_ARRAYS + 2 * dim * 4)
 
 
 def available_bytes(device: torch.device) -> int | None:
@@ -294,16 +300,21 @@ def available_bytes(device: torch.device) -> int | None:
     return None
 
 
-def check_search_memory(dec: Decoder, beam_width: int, maxlen: int) -> None:
-    """Refuse a beam search that cannot fit in memory before it runs (instead of an out-of-memory crash minutes
-    later). Raises :class:`~storyteller.errors.InputError` naming ``num_beams``, the memory it needs and the fix."""
-    need = search_bytes(int(beam_width), maxlen, dec.options["n_words"], dec.options["dim"])
+def check_search_memory(dec: Decoder, beam_width: int, maxlen: int, sampled: int | None = None) -> None:
+    """Refuse a beam search (or, with ``sampled``, that many draws at once) that cannot fit in memory before it
+    runs, instead of an out-of-memory crash minutes later. Raises :class:`~storyteller.errors.InputError` naming
+    ``num_beams`` (``num_return_sequences``), the memory it needs and the fix."""
+    words, dim = dec.options["n_words"], dec.options["dim"]
+    need = sample_bytes(int(sampled), words, dim) if sampled else search_bytes(int(beam_width), maxlen, words, dim)
     have = available_bytes(dec.device)
     if have is not None and need > have:
         gib = 2.0 ** 30
-        raise InputError(f"num_beams={beam_width} is too wide for this {dec.options['n_words']:,}-word decoder: a "
-                         f"search step would need about {need / gib:,.1f} GiB, and {have / gib:,.1f} GiB is "
-                         f"available on {dec.device.type}; use a smaller num_beams (the original's default is 50)")
+        what = f"num_return_sequences={sampled} are too many" if sampled else f"num_beams={beam_width} is too wide"
+        step = "a sampling step" if sampled else "a search step"
+        fix = ("fewer num_return_sequences (several calls with other seeds give more)" if sampled
+               else "a smaller num_beams (the original's default is 50)")
+        raise InputError(f"{what} for this {words:,}-word decoder: {step} would need about {need / gib:,.1f} GiB, "
+                         f"and {have / gib:,.1f} GiB is available on {dec.device.type}; use {fix}")
 
 
 @torch.no_grad()
@@ -390,6 +401,7 @@ def _sample_batch(dec: Decoder, ctx: torch.Tensor, config: GenerationConfig,
     """``num_return_sequences`` independent draws as one batch; score = sum of -log p of the drawn words under
     the processed distribution. ``prefix``: word ids forced first; the draws hold only the new words."""
     n, dev = config.num_return_sequences, dec.device
+    check_search_memory(dec, 1, config.max_new_tokens, sampled=n)
     gen = torch.Generator()
     gen.manual_seed(config.seed) if config.seed is not None else gen.seed()
     n0 = len(prefix)
@@ -445,13 +457,12 @@ def generate(dec: Decoder, c: np.ndarray | torch.Tensor, config: GenerationConfi
 
 
 def length_penalized(hyps: list[Hypothesis], length_penalty: float | None) -> list[Hypothesis]:
-    """``hyps`` re-ranked by ``score / len ** length_penalty`` (float32), which becomes their score; ``hyps``
+    """``hyps`` re-ranked by ``score / len ** length_penalty`` (in float64), which becomes their score; ``hyps``
     unchanged for None (the original's unnormalised cost)."""
     if length_penalty is None:
         return hyps
-    lp = np.float32(length_penalty)
-    return sorted(((t, float(np.float32(s) / np.float32(max(len(t), 1)) ** lp)) for t, s in hyps),
-                  key=lambda h: h[1])
+    lp = float(length_penalty)  # (float64: len ** lp stays finite for any max_new_tokens; float32 overflowed)
+    return sorted(((t, float(s) / float(max(len(t), 1)) ** lp) for t, s in hyps), key=lambda h: h[1])
 
 
 def _check_prefix(dec: Decoder, prefix: Sequence[int]) -> list[int]:

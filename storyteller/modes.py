@@ -160,11 +160,13 @@ def decode(dec: Any, ctx: np.ndarray, cfg: GenerationConfig, prefix: Sequence[in
 
 
 def check_search(teller: Any, cfg: GenerationConfig) -> None:
-    """Refuse, before any image is read, a beam search the decoder's memory cannot hold
-    (:func:`~storyteller.generation.check_search_memory`; not for sampling or the LM writer)."""
+    """Refuse, before any image is read, a beam search (or the draws of sampling) that the memory cannot hold
+    (:func:`~storyteller.generation.check_search_memory`; not for the LM writer)."""
     dec = getattr(teller, "decoder", None)
-    if not cfg.do_sample and dec is not None and getattr(teller, "writer", None) is None:
-        check_search_memory(dec, cfg.num_beams, cfg.max_new_tokens)
+    if dec is None or getattr(teller, "writer", None) is not None:
+        return
+    check_search_memory(dec, cfg.num_beams, cfg.max_new_tokens,
+                        sampled=cfg.num_return_sequences if cfg.do_sample else None)
 
 
 def warn_short(texts: list[str], cfg: GenerationConfig) -> list[str]:
@@ -172,9 +174,10 @@ def warn_short(texts: list[str], cfg: GenerationConfig) -> list[str]:
     empty first hypothesis) or one is empty (the decoder ended at once, or ``max_new_tokens`` cut the hypothesis:
     a text is its words but the last, as the original's)."""
     n = cfg.num_return_sequences
-    if len(texts) < n:
-        warnings.warn(f"num_return_sequences={n}, but the search gave only {len(texts)} text(s): the original "
-                      f"drops a first hypothesis that is empty; use a larger num_beams for more", stacklevel=3)
+    if 0 < len(texts) < n:
+        warnings.warn(f"num_return_sequences={n}, but only {len(texts)} text(s) came back: an empty first text is "
+                      f"dropped, as the original's run_sampler does (its hypothesis ended at once, or "
+                      f"max_new_tokens={cfg.max_new_tokens} cut it)", stacklevel=3)
     if not texts or "" in texts:
         warnings.warn(f"the decoder gave an empty text (it ended at once, or max_new_tokens="
                       f"{cfg.max_new_tokens} cut it: a text is a hypothesis's words but the last)", stacklevel=3)

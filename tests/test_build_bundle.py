@@ -129,7 +129,8 @@ def test_a_text_mix_that_could_keep_no_passage_is_refused_before_any_work():
     for key, value, why in (("max_teacher_tokens", None, "max_teacher_tokens must be an integer >= 1, got None"),
                             ("min_teacher_tokens", "50", "min_teacher_tokens must be an integer >= 0, got '50'"),
                             ("max_teacher_tokens", float("nan"), "max_teacher_tokens must be an integer >= 1"),
-                            ("max_teacher_tokens", 0, "max_teacher_tokens must be an integer >= 1, got 0")):
+                            ("max_teacher_tokens", 0, "max_teacher_tokens must be an integer >= 1, got 0"),
+                            ("min_teacher_tokens", False, "min_teacher_tokens must be an integer >= 0, got False")):
         bad = {**mod.FULL, **mod.FROM_BUNDLE}
         bad["grounding"] = {**bad["grounding"], key: value}  # (was a KeyError / TypeError, or NaN passed)
         with pytest.raises(mod.InputError, match=f"grounding settings: {why}"):

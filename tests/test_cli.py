@@ -544,3 +544,11 @@ def test_a_search_too_wide_is_one_error_for_all_images(capsys, monkeypatch):
     assert main([*images, "--num-beams", "5"]) == 1
     err = capsys.readouterr().err.splitlines()  # (was one error per image, each after its CNN and retrieval)
     assert len(err) == 1 and "num_beams=5 is too wide" in err[0] and err[0].startswith("storyteller: error:")
+
+
+def test_each_images_notes_are_printed_and_name_it(capsys):
+    images = [str(REPO / "images" / name) for name in ("cat.jpg", "dog.jpg")]
+    assert main([*images, "--num-beams", "2", "--max-new-tokens", "1"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "empty text" in line]
+    # (was one note for the whole run, naming no image: Python shows a warning once per place)
+    assert len(notes) == 2 and "cat.jpg: " in notes[0] and "dog.jpg: " in notes[1]

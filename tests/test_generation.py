@@ -391,3 +391,17 @@ def test_best_only_and_processors_are_checked():
     want = generation.beam_search(dec, ctx(0), 3, maxlen=20, processors=procs, settle=1)
     assert generation.beam_search(dec, ctx(0), 3, maxlen=20, processors=iter(procs), settle=1) == want
     assert want == generation.beam_search(dec, ctx(0), 3, maxlen=20, processors=procs)
+
+
+def test_sampling_too_many_sequences_for_memory_is_refused():
+    dec = make_decoder()
+    with pytest.raises(InputError, match=r"num_return_sequences=1000000000000 are too many for this 60-word"):
+        generate(dec, ctx(0), do_sample=True, num_return_sequences=10 ** 12, seed=1)
+    assert len(generate(dec, ctx(0), do_sample=True, num_return_sequences=4, seed=1, max_new_tokens=5)) == 4
+
+
+def test_length_penalty_ranks_long_hypotheses_without_overflow():
+    hyps = [([5] * 4000, 12000.0), ([6] * 4000, 11000.0)]  # (float32 made both inf at -10, both 0 at +10 for 8000)
+    for lp in (-10, 10):
+        ranked = generation.length_penalized(hyps, lp)
+        assert [t[0] for t, _ in ranked] == [6, 5] and all(np.isfinite(s) and s > 0 for _, s in ranked)

@@ -147,7 +147,7 @@ def test_too_few_or_empty_texts_are_warned(golden, teller):
         story = teller.tell(feats(golden, 0), num_beams=2, max_new_tokens=1)  # (was an empty story, silently)
     assert story.text == ""
     cfg = generation.GenerationConfig(num_beams=3, num_return_sequences=3)
-    with pytest.warns(UserWarning, match="num_return_sequences=3, but the search gave only 2 text"):
+    with pytest.warns(UserWarning, match=r"num_return_sequences=3, but only 2 text\(s\) came back"):
         assert modes.warn_short(["a b", "c d"], cfg) == ["a b", "c d"]
 
 
@@ -159,6 +159,10 @@ def test_a_search_too_wide_is_refused_before_any_image_is_read(golden, teller, m
                 lambda: teller.tell_many([feats(golden, 0), feats(golden, 1)], num_beams=5)):
         with pytest.raises(InputError, match="num_beams=5 is too wide"):
             run()
+    for run in (lambda: teller.tell(feats(golden, 0), do_sample=True, num_return_sequences=3),
+                lambda: teller.tell_many([feats(golden, 0), "x.jpg"], do_sample=True, num_return_sequences=3)):
+        with pytest.raises(InputError, match="num_return_sequences=3 are too many.*fewer num_return_sequences"):
+            run()  # (sampling allocated its draws at once: a raw allocator error for 10**12 of them)
     assert not read
 
 
