@@ -130,6 +130,7 @@ def generation_from_args(args: argparse.Namespace):
         return GenerationConfig(**knobs).validate()
     except InputError as e:
         msg = re.sub(r"generation option (\w+)=", lambda m: _flag(m.group(1)) + " ", str(e))
+        msg = msg.replace("; use None or ", "; use ")  # (None is the flag left out, not a value to type)
         raise InputError(re.sub(r"\b(num_beams|max_new_tokens)\b", lambda m: _flag(m.group(1)), msg)) from None
 
 

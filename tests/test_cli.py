@@ -279,7 +279,9 @@ def test_a_new_generation_knob_becomes_an_option(monkeypatch):
 
 
 @pytest.mark.parametrize("args,needle", [(["--top-p", "2"], "--top-p"), (["--temperature", "0"], "--temperature"),
-                                         (["--min-new-tokens", "5", "--max-new-tokens", "3"], "--min-new-tokens")])
+                                         (["--min-new-tokens", "5", "--max-new-tokens", "3"], "--min-new-tokens"),
+                                         (["--length-penalty", "11"], "--length-penalty 11.0 is not allowed; use a "
+                                                                      "number in [-10.0, 10.0]")])
 def test_bad_generation_option_is_one_line_before_loading(capsys, image, monkeypatch, args, needle):
     from storyteller import pipeline
 
