@@ -159,6 +159,25 @@ def tell_many_speedup(emit: Emit, quick: bool = False, images: int = 50, profile
         log(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=20))
 
 
+def interleaved_tells(teller, pics: list, knobs: dict, modes: dict[str, Callable[[], None]]
+                      ) -> tuple[dict[str, float], list[bool]]:
+    """One ``tell`` per picture and mode, interleaved image by image (so a busy spell weighs on every mode alike)
+    after one warm-up ``tell``: the seconds of each mode (``modes``: name -> what switches to it), and for each
+    picture whether its texts agree across the modes."""
+    times = dict.fromkeys(modes, 0.0)
+    same = []
+    teller.tell(pics[0], **knobs)  # warm-up
+    for p in pics:
+        texts = []
+        for mode, switch in modes.items():
+            switch()
+            t = time.perf_counter()
+            texts.append(teller.tell(p, **knobs).text)
+            times[mode] += time.perf_counter() - t
+        same.append(len(set(texts)) == 1)
+    return times, same
+
+
 def plain_first_speedup(emit: Emit, quick: bool = False, images: int = 20) -> None:
     import torch
 
@@ -170,8 +189,7 @@ def plain_first_speedup(emit: Emit, quick: bool = False, images: int = 20) -> No
     teller = storyteller.load()
     pics = bundle_images(n)
     real = ties.plain_first
-    times = {"always_fast_first": 0.0, "plain_first": 0.0}
-    same, plain_first_searches = [], 0
+    plain_first_searches = 0
 
     def counting(dec, width):
         nonlocal plain_first_searches
@@ -179,16 +197,12 @@ def plain_first_speedup(emit: Emit, quick: bool = False, images: int = 20) -> No
         plain_first_searches += skip
         return skip
 
-    teller.tell(pics[0], **knobs)  # warm-up
+    def use(plain_first):
+        return lambda: setattr(ties, "plain_first", plain_first)
+
     try:
-        for p in pics:
-            texts = []
-            for mode in times:
-                ties.plain_first = (lambda dec, width: False) if mode == "always_fast_first" else counting
-                t = time.perf_counter()
-                texts.append(teller.tell(p, **knobs).text)
-                times[mode] += time.perf_counter() - t
-            same.append(texts[0] == texts[1])
+        times, same = interleaved_tells(teller, pics, knobs, {"always_fast_first": use(lambda dec, width: False),
+                                                              "plain_first": use(counting)})
     finally:
         ties.plain_first = real
     log(f"plain_first: {times}; same texts {sum(same)}/{n}")
@@ -210,27 +224,17 @@ def settle_speedup(emit: Emit, quick: bool = False, images: int = 20) -> None:
     teller = storyteller.load()
     pics = bundle_images(n)
     real = generation.beam_search
-    times = {"to_the_end": 0.0, "settled": 0.0}
-    steps = dict.fromkeys(times, 0)
-    same = []
+    steps = {"to_the_end": 0, "settled": 0}
 
     def search(mode):  # the search's steps: its longest hypothesis (the search ends with it)
         def run(*a, settle=None, **k):
             hyps = real(*a, settle=settle if mode == "settled" else None, **k)
             steps[mode] += max((len(t) for t, _ in hyps), default=0)
             return hyps
-        return run
+        return lambda: setattr(generation, "beam_search", run)
 
-    teller.tell(pics[0], **knobs)  # warm-up
     try:
-        for p in pics:
-            texts = []
-            for mode in times:
-                generation.beam_search = search(mode)
-                t = time.perf_counter()
-                texts.append(teller.tell(p, **knobs).text)
-                times[mode] += time.perf_counter() - t
-            same.append(texts[0] == texts[1])
+        times, same = interleaved_tells(teller, pics, knobs, {mode: search(mode) for mode in steps})
     finally:
         generation.beam_search = real
     log(f"settle: {times}; search steps {steps}; same texts {sum(same)}/{n}")

@@ -537,8 +537,7 @@ def decoder_training_set(work: Path, data: dict, passages: list[list[str]], stv:
     log(f"decoder text: {len(books)} Austen passages, {len(novels)} passages of data/novels")
     if novels:
         vecs.append(passage_vectors(stv, novels))
-    all_teacher = read_passages(TEACHER) if TEACHER.is_file() else []
-    teacher = all_teacher
+    teacher = all_teacher = read_passages(TEACHER) if TEACHER.is_file() else []
     known = set(data["group_names"])
     teacher = [t for t in teacher if t["group"] in known][: g.get("teacher_passages")]
     docs = tokenised([t["text"] for t in teacher])

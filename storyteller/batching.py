@@ -135,11 +135,7 @@ def decode_many(teller: Any, svecs: dict[int, np.ndarray], cfg: Any, opts: dict[
         fast = dec.device.type == "cpu" and gru.packed_linear_available()
         if fast and not ties.CHECK_TIES:  # tell keeps the fast path's own decisions then
             return {}
-        try:  # (a search too wide for memory is refused per item by the caller's own decode)
-            generation.check_search_memory(dec, cfg.num_beams, cfg.max_new_tokens)
-        except StorytellerError:
-            return {}
-        have = generation.available_bytes(dec.device)
+        have = generation.available_bytes(dec.device)  # (tell_many refused a search too wide at the start)
         if have is not None and beams.probe_bytes(dec, cfg.num_beams) > have // 2:
             return {}  # beams this wide would gain nothing from batching, and its probe could not fit
         if beams.invariant_rows(dec, cfg.num_beams) > cfg.num_beams:  # no block could join the batch: no gain
