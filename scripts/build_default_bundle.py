@@ -118,7 +118,7 @@ FROM_BUNDLE: dict[str, Any] = {
                                    lead_weight=5.0),
     # (passages up to 140 tokens x4 gave longer stories that loop: "a lone figure stood at the edge of the lake" x4;
     # 60-100 tokens with stock_ngrams 300, 5 epochs, measured 2026-12-01: dev better (types 320 -> 353, 27 -> 34 of 37
-    # in 30-250 words, naming 62 -> 68 %), but held-out worse: one 838-word loop, distinct-4 0.94 -> 0.83, naming
+    # in 30-250 words, naming 62 -> 68 %), but held-out worse: one 745-word loop, distinct-4 0.94 -> 0.83, naming
     # 42 -> 38 %; not shipped)
     "focus": {"austen_passages": 400, "novel_passages": 0, "teacher_repeats": 5, "k": 100, "max_teacher_tokens": 80,
               "subject_first": True, "caption_openers": True, "stock_ngrams": 150, "min_teacher_tokens": 48},
