@@ -15,6 +15,7 @@ import argparse
 import dataclasses
 import inspect
 import json
+import os
 import re
 import sys
 import typing
@@ -322,11 +323,23 @@ def run_story(args: argparse.Namespace) -> int:
         return 1
     if args.sequence and failed:
         return 1  # one story over all the images: a missing one spoils it
+    if args.out is not None and os.path.exists(args.out):
+        for image in todo:  # the stories would replace the photo
+            if os.path.samefile(args.out, image):
+                raise InputError(f"--out {args.out} is one of the input images; give another file name for the "
+                                 "stories (e.g. stories.txt)")
     with warnings.catch_warnings():
         warnings.showwarning = _note  # one line on stderr, restored on exit
         if args.out is None:
             failed += _tell_all(args, todo, sys.stdout, gen, device)
         else:
-            with atomic_write(args.out) as tmp, open(tmp, "w", encoding="utf-8") as out:
-                failed += _tell_all(args, todo, out, gen, device)
+            try:
+                with atomic_write(args.out) as tmp, open(tmp, "w", encoding="utf-8") as out:
+                    failed += _tell_all(args, todo, out, gen, device)
+            except OSError as e:  # the file or its folder: name --out, not the temporary file beside it
+                if e.filename is not None and Path(e.filename).parent != Path(args.out).parent \
+                        and Path(e.filename) != Path(args.out).parent:
+                    raise
+                raise InputError(f"--out {args.out}: cannot write there ({e.strerror}); give a file in a folder "
+                                 "you can write to") from None
     return 1 if failed else 0

@@ -82,6 +82,29 @@ def test_out_onto_a_folder_is_one_clear_line(tmp_path, capsys):
     assert len(err) == 1 and "is a folder; give the name of the file" in err[0]  # before: [Errno 21] ... .tmp
 
 
+def test_out_onto_an_input_image_is_refused(tmp_path, capsys):
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    img = tmp_path / "victim.jpg"
+    img.write_bytes((root / "images" / "cat.jpg").read_bytes())
+    before = img.read_bytes()
+    assert main([str(img), "--out", str(tmp_path / "." / "victim.jpg")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is one of the input images" in err[0]
+    assert img.read_bytes() == before  # before: the photo was replaced by its story, exit 0
+
+
+def test_out_where_no_file_can_be_written_names_out(tmp_path, capsys):
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    img = tmp_path / "x.jpg"
+    img.write_bytes((root / "images" / "cat.jpg").read_bytes())
+    blocker = tmp_path / "plain_file"
+    blocker.write_text("not a folder")
+    out = blocker / "stories.txt"
+    assert main([str(img), "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"--out {out}: cannot write there" in err[0]  # before: [Errno 20] naming a .tmp
+
+
 def test_a_truncated_image_is_decoded_with_a_note(tmp_path):
     """Decoded as far as it goes, as the original did (LOAD_TRUNCATED_IMAGES), but no longer silently."""
     from PIL import Image, ImageFile
