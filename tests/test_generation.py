@@ -58,6 +58,12 @@ def test_validate_names_the_knob_and_value(knob, value):
         GenerationConfig(**{knob: value}).validate()
 
 
+def test_an_infinite_temperature_is_refused_as_not_finite():
+    for knob in ("temperature", "repetition_penalty"):
+        with pytest.raises(InputError, match=f"{knob}=inf is not allowed; use a finite number > 0"):
+            GenerationConfig(**{knob: float("inf")}).validate()  # before: "use a number > 0", which inf is
+
+
 def test_unknown_knob_and_too_many_sequences():
     with pytest.raises(InputError, match="unknown generation option 'beam_width'"):
         GenerationConfig().replace(beam_width=5)
