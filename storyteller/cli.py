@@ -336,9 +336,8 @@ def run_story(args: argparse.Namespace) -> int:
             try:
                 with atomic_write(args.out) as tmp, open(tmp, "w", encoding="utf-8") as out:
                     failed += _tell_all(args, todo, out, gen, device)
-            except OSError as e:  # the file or its folder: name --out, not the temporary file beside it
-                if e.filename is not None and Path(e.filename).parent != Path(args.out).parent \
-                        and Path(e.filename) != Path(args.out).parent:
+            except OSError as e:  # atomic_write's own steps name the file they write (its folder, temp, rename)
+                if e.filename != str(Path(args.out)):
                     raise
                 raise InputError(f"--out {args.out}: cannot write there ({e.strerror}); give a file in a folder "
                                  "you can write to") from None
